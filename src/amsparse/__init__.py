@@ -1,0 +1,69 @@
+"""amsparse: fast, typed decoding of smart-meter HAN port data (DLMS/COSEM).
+
+Quick start::
+
+    import amsparse
+    frame = amsparse.decode_frame(bytes.fromhex("7ea0..."))
+    frame.as_dict()        # {"active_power_import": 1234, ...} in W, A, V, Wh...
+
+``amsparse.BACKEND`` says whether the compiled Cython core ("cython") or the
+pure-Python twin ("python") is in use.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ._errors import (
+    AmsparseError,
+    ApduError,
+    ChecksumError,
+    DecodeError,
+    FrameError,
+    IncompleteFrameError,
+    ProfileError,
+    ProfileMismatchError,
+    SegmentedFrameError,
+    UnsupportedApduError,
+)
+from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Reading, Unit
+from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
+from ._select import BACKEND as _BACKEND
+from ._select import impl as _impl
+from ._version import __version__
+
+BACKEND: Literal["cython", "python"] = _BACKEND  # type: ignore[assignment]
+
+fcs16 = _impl.fcs16
+decode_frame = _impl.decode_frame
+decode_apdu = _impl.decode_apdu
+
+__all__ = [
+    "BACKEND",
+    "AmsparseError",
+    "ApduError",
+    "ChecksumError",
+    "CompiledProfile",
+    "CosemDate",
+    "CosemDateTime",
+    "CosemTime",
+    "DecodeError",
+    "Frame",
+    "FrameError",
+    "IncompleteFrameError",
+    "ObisCode",
+    "ProfileError",
+    "ProfileMismatchError",
+    "ProfileSet",
+    "Reading",
+    "SegmentedFrameError",
+    "Unit",
+    "UnsupportedApduError",
+    "__version__",
+    "builtin_profiles",
+    "compile_profile",
+    "decode_apdu",
+    "decode_frame",
+    "fcs16",
+    "load_profiles",
+]

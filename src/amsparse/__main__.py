@@ -1,0 +1,7 @@
+"""``python -m amsparse decode ...``"""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())

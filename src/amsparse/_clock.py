@@ -1,0 +1,104 @@
+"""COSEM date-time parsing and conversion to aware datetimes.
+
+Shared by both backends (the Cython core calls these for the one or two clocks
+a frame carries), so the two can never disagree on time semantics.
+
+Conversion rules (``policy`` comes from the matched profile, see
+``docs/profiles.md``):
+
+* ``CLOCK_DEVIATION``: a specified deviation is trusted.  DLMS defines it as
+  minutes *from local time to UTC*, so ``FF C4`` (-60) means UTC+01:00.  An
+  unspecified deviation (``80 00``) means local wall time in the profile's zone.
+* ``CLOCK_LOCAL``: the deviation field is ignored (Norwegian Aidon sends
+  ``00 00`` but means Norwegian local time).
+* ``CLOCK_STANDARD``: the fields are the zone's *standard* time all year
+  (Kamstrup; its DST status bit is informational only).
+
+Wall times that occur twice (the autumn hour) resolve to the first (summer-
+time) occurrence: Norwegian meters do not set the DST status bit reliably
+(Aidon and Kaifa send ``00`` all year), so it cannot break the tie.  A clock with wildcard
+date/time fields, impossible values, or the *invalid* status bit has no
+datetime (``None``); its raw fields stay available on :class:`CosemDateTime`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+
+from ._model import CosemDate, CosemDateTime, CosemTime, _complete_fields
+from ._profiles import CLOCK_LOCAL, CLOCK_STANDARD
+
+_UTC = _dt.timezone.utc
+
+
+@lru_cache(maxsize=64)
+def get_zone(name: str) -> _dt.tzinfo:
+    """A tzinfo for an IANA zone name (``"UTC"`` needs no tz database)."""
+    if name.upper() == "UTC":
+        return _UTC
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=256)
+def _fixed(minutes: int) -> _dt.timezone:
+    return _UTC if minutes == 0 else _dt.timezone(_dt.timedelta(minutes=minutes))
+
+
+def parse_datetime(b: bytes) -> CosemDateTime:
+    """12 bytes → :class:`CosemDateTime` (no validation beyond wildcards)."""
+    year = (b[0] << 8) | b[1]
+    dev = (b[9] << 8) | b[10]
+    if dev == 0x8000:
+        deviation = None
+    else:
+        deviation = dev - 0x10000 if dev & 0x8000 else dev
+    return CosemDateTime(
+        None if year == 0xFFFF else year,
+        None if b[2] == 0xFF else b[2],
+        None if b[3] == 0xFF else b[3],
+        None if b[4] == 0xFF else b[4],
+        None if b[5] == 0xFF else b[5],
+        None if b[6] == 0xFF else b[6],
+        None if b[7] == 0xFF else b[7],
+        None if b[8] == 0xFF else b[8],
+        deviation,
+        None if b[11] == 0xFF else b[11],
+    )
+
+
+def parse_date(b: bytes) -> CosemDate:
+    year = (b[0] << 8) | b[1]
+    return CosemDate(
+        None if year == 0xFFFF else year,
+        None if b[2] == 0xFF else b[2],
+        None if b[3] == 0xFF else b[3],
+        None if b[4] == 0xFF else b[4],
+    )
+
+
+def parse_time(b: bytes) -> CosemTime:
+    return CosemTime(*(None if x == 0xFF else x for x in b[:4]))
+
+
+def to_datetime(c: CosemDateTime, zone: _dt.tzinfo, policy: int) -> _dt.datetime | None:
+    """Aware datetime for a meter clock, or ``None`` when it has none."""
+    if c.invalid:
+        return None
+    f = _complete_fields(c)
+    if f is None:
+        return None
+    if policy == CLOCK_STANDARD:
+        wall = _dt.datetime(*f)
+        # the zone's standard offset at that date: utcoffset - dst of a local reading
+        probe = wall.replace(tzinfo=zone)
+        std = (probe.utcoffset() or _dt.timedelta()) - (probe.dst() or _dt.timedelta())
+        utc = (wall - std).replace(tzinfo=_UTC)
+        return utc.astimezone(zone)
+    if policy != CLOCK_LOCAL and c.deviation is not None:
+        if not -840 <= c.deviation <= 840:
+            return None
+        return _dt.datetime(*f, tzinfo=_fixed(-c.deviation))
+    return _dt.datetime(*f, tzinfo=zone)

@@ -1,0 +1,147 @@
+"""The amsparse exception tree, shared by both backends.
+
+Both the Cython core and the pure-Python twin raise these exact classes, so a
+test can compare ``type(exc)`` across backends.  Every error raised because of
+*input bytes* is a :class:`DecodeError` (also a :class:`ValueError`); errors in
+*configuration* (a broken vendor profile) are :class:`ProfileError`.
+
+::
+
+    AmsparseError
+    ├── DecodeError (ValueError)          .offset
+    │   ├── FrameError                    HDLC flags, format, length, addresses
+    │   │   ├── ChecksumError             .kind ("HCS"/"FCS"), .expected, .found
+    │   │   ├── IncompleteFrameError (EOFError)   .needed
+    │   │   └── SegmentedFrameError       frame is one segment of a longer APDU
+    │   ├── ApduError                     LLC, DLMS APDU, A-XDR structure
+    │   │   └── UnsupportedApduError      encrypted / block-transfer / other APDUs
+    │   └── ProfileMismatchError          no profile fits a value-only (positional) list
+    └── ProfileError                      a vendor profile file is broken: .source, .key
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmsparseError",
+    "ApduError",
+    "ChecksumError",
+    "DecodeError",
+    "FrameError",
+    "IncompleteFrameError",
+    "ProfileError",
+    "ProfileMismatchError",
+    "SegmentedFrameError",
+    "UnsupportedApduError",
+]
+
+
+class AmsparseError(Exception):
+    """Root of every exception amsparse raises on purpose."""
+
+
+class DecodeError(AmsparseError, ValueError):
+    """The input bytes are not a frame amsparse can decode.
+
+    ``offset`` is the byte offset (into the bytes given to the decoder) where
+    the problem was found, or ``None`` when it concerns the frame as a whole.
+    """
+
+    def __init__(self, message: str, offset: int | None = None) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+    def __eq__(self, other: object) -> bool:  # lets tests compare twins' errors
+        return (
+            type(self) is type(other)
+            and self.args == other.args  # type: ignore[attr-defined]
+            and self.offset == other.offset  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.args, self.offset))
+
+    def __reduce__(self):  # pickling keeps the offset (multiprocessing users)
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls, args, state):  # type: ignore[no-untyped-def]
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, *args)
+    obj.__dict__.update(state)
+    return obj
+
+
+class FrameError(DecodeError):
+    """The HDLC link layer is wrong: flags, format type, length or addresses."""
+
+
+class ChecksumError(FrameError):
+    """A frame checksum does not match.
+
+    ``kind`` is ``"HCS"`` (header check sequence) or ``"FCS"`` (frame check
+    sequence); ``expected`` is the CRC computed over the bytes, ``found`` the
+    value the frame carries.
+    """
+
+    def __init__(self, kind: str, expected: int, found: int, offset: int | None = None) -> None:
+        super().__init__(
+            f"{kind} mismatch: computed 0x{expected:04X}, frame carries 0x{found:04X}", offset
+        )
+        self.kind = kind
+        self.expected = expected
+        self.found = found
+
+
+class IncompleteFrameError(FrameError, EOFError):
+    """The bytes end before the frame does; ``needed`` more bytes were expected."""
+
+    def __init__(self, message: str, needed: int, offset: int | None = None) -> None:
+        super().__init__(message, offset)
+        self.needed = needed
+
+
+class SegmentedFrameError(FrameError):
+    """The frame has the HDLC segmentation bit set: it is one piece of a longer
+    APDU.  Feed the pieces to :class:`amsparse.StreamDecoder` (or pass them all to
+    :func:`amsparse.decode_segments`) to have them reassembled."""
+
+
+class ApduError(DecodeError):
+    """The LLC header, the DLMS APDU or the A-XDR data inside it is malformed."""
+
+
+class UnsupportedApduError(ApduError):
+    """A well-formed APDU of a kind this version does not decode (for example
+    general-glo-ciphering, i.e. an encrypted frame).  ``tag`` is the APDU tag."""
+
+    def __init__(self, message: str, tag: int, offset: int | None = None) -> None:
+        super().__init__(message, offset)
+        self.tag = tag
+
+
+class ProfileMismatchError(DecodeError):
+    """A value-only (positional) list arrived that no loaded profile describes.
+
+    Positional lists carry no OBIS codes, so without a profile the values cannot
+    be named.  ``list_version`` and ``element_count`` say what arrived; write a
+    profile for it (see ``docs/profiles.md``) and load it with
+    :func:`amsparse.load_profiles`.
+    """
+
+    def __init__(
+        self, message: str, list_version: str | None, element_count: int, offset: int | None = None
+    ) -> None:
+        super().__init__(message, offset)
+        self.list_version = list_version
+        self.element_count = element_count
+
+
+class ProfileError(AmsparseError):
+    """A vendor profile is invalid.  ``source`` names the file (or ``<builtin>``)
+    and ``key`` the dotted key at fault."""
+
+    def __init__(self, message: str, source: str, key: str | None = None) -> None:
+        where = source if key is None else f"{source}: {key}"
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.key = key

@@ -1,0 +1,445 @@
+"""Vendor list profiles: schema check and compilation into lookup tables.
+
+A profile is data (TOML or JSON, schema in ``docs/profiles.md``).  This module
+validates one, raising :class:`~amsparse.ProfileError` naming the file and the
+key at fault, and compiles it into a :class:`CompiledProfile`: flat tuples and
+int-keyed dicts that both decoder backends read directly, so decoding never
+formats or parses strings to look an OBIS code up.
+
+The profiles shipped with amsparse live in ``vendor_profiles/`` at the top of
+the repository; ``tools/gen_builtin_profiles.py`` copies them (parsed) into
+``_builtin_profiles.py`` so that importing amsparse parses no TOML and needs no
+TOML library.  A test regenerates that file in memory and fails on drift.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ._errors import ProfileError
+from ._model import ObisCode, Unit
+
+__all__ = [
+    "CompiledProfile",
+    "ProfileSet",
+    "builtin_profiles",
+    "compile_profile",
+    "load_profiles",
+]
+
+SCHEMA_VERSION = 1
+
+# layouts
+LAYOUT_OBIS = 0        # values carry their OBIS codes (structures or code/value pairs)
+LAYOUT_POSITIONAL = 1  # bare values, named by position
+_LAYOUTS = {"obis": LAYOUT_OBIS, "positional": LAYOUT_POSITIONAL}
+
+# clock policies, see docs/profiles.md "Clocks"
+CLOCK_DEVIATION = 0  # trust the deviation field; unspecified -> local wall time of the zone
+CLOCK_LOCAL = 1      # ignore the deviation; the fields are local wall time of the zone
+CLOCK_STANDARD = 2   # ignore the deviation; the fields are the zone's standard time all year
+_CLOCKS = {"deviation": CLOCK_DEVIATION, "local": CLOCK_LOCAL, "standard": CLOCK_STANDARD}
+
+# value kinds
+KIND_NUMBER = 0
+KIND_STRING = 1
+KIND_DATETIME = 2
+KIND_BYTES = 3
+_KINDS = {"number": KIND_NUMBER, "string": KIND_STRING, "datetime": KIND_DATETIME, "bytes": KIND_BYTES}
+
+_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+class CompiledProfile:
+    """A validated profile, compiled into the tables the decoders use.
+
+    Field ``i`` of the profile is described by ``names[i]``, ``obis[i]`` (the
+    OBIS code as a 48-bit int, ``-1`` if it has none), ``units[i]`` (DLMS unit
+    code, ``-1`` for none), ``scalers[i]`` and ``kinds[i]``.
+    """
+
+    __slots__ = (
+        "id", "vendor", "description", "country", "timezone", "clock_policy", "layout",
+        "list_versions", "hdlc_sources", "lists", "names", "obis", "units", "scalers",
+        "kinds", "by_obis", "by_cde", "overrides", "source", "data",
+    )
+
+    id: str
+    vendor: str
+    description: str
+    country: str | None
+    timezone: str
+    clock_policy: int
+    layout: int
+    list_versions: tuple[str, ...]
+    hdlc_sources: tuple[int, ...]
+    lists: dict[int, tuple[str, tuple[int, ...] | None]]
+    names: tuple[str, ...]
+    obis: tuple[int, ...]
+    units: tuple[int, ...]
+    scalers: tuple[int, ...]
+    kinds: tuple[int, ...]
+    by_obis: dict[int, int]
+    by_cde: dict[int, int]
+    overrides: tuple[tuple[str, dict[int, int]], ...]
+    source: str
+    data: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        return f"<CompiledProfile {self.id!r} ({self.vendor}) from {self.source}>"
+
+    def field_index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+def _req(d: Mapping[str, Any], key: str, typ: type | tuple[type, ...], src: str, path: str) -> Any:
+    if key not in d:
+        raise ProfileError("required key is missing", src, f"{path}{key}")
+    v = d[key]
+    if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+        tname = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+        raise ProfileError(f"must be {tname}, got {type(v).__name__}", src, f"{path}{key}")
+    return v
+
+
+def _opt(d: Mapping[str, Any], key: str, typ: type | tuple[type, ...], default: Any, src: str, path: str) -> Any:
+    if key not in d:
+        return default
+    return _req(d, key, typ, src, path)
+
+
+def _check_keys(d: Mapping[str, Any], allowed: Iterable[str], src: str, path: str) -> None:
+    allowed = set(allowed)
+    for k in d:
+        if k not in allowed:
+            raise ProfileError(
+                f"unknown key (allowed: {', '.join(sorted(allowed))})", src, f"{path}{k}"
+            )
+
+
+def _hex_address(text: Any, src: str, key: str) -> int:
+    if not isinstance(text, str):
+        raise ProfileError("HDLC address must be a hex string like \"08 83\"", src, key)
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise ProfileError(f"not hex: {text!r}", src, key) from None
+    if len(raw) not in (1, 2, 4) or not raw[-1] & 1 or any(b & 1 for b in raw[:-1]):
+        raise ProfileError(
+            f"{text!r} is not an HDLC address (1, 2 or 4 bytes, only the last with bit 0 set)",
+            src, key,
+        )
+    return int.from_bytes(raw, "big")
+
+
+def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> CompiledProfile:
+    """Validate a parsed profile (a dict as read from TOML/JSON) and compile it."""
+    src = source
+    if not isinstance(data, Mapping):
+        raise ProfileError("a profile must be a table/object", src)
+    _check_keys(
+        data,
+        ("schema", "id", "vendor", "description", "country", "layout", "list_versions",
+         "timezone", "clock", "detect", "lists", "objects", "overrides", "sources", "notes"),
+        src, "",
+    )
+    schema = _req(data, "schema", int, src, "")
+    if schema != SCHEMA_VERSION:
+        raise ProfileError(f"unsupported schema {schema} (this amsparse reads {SCHEMA_VERSION})", src, "schema")
+    p = CompiledProfile()
+    p.source = src
+    p.data = data
+    p.id = _req(data, "id", str, src, "")
+    if not p.id or any(ch.isspace() for ch in p.id):
+        raise ProfileError("id must be a non-empty string without spaces", src, "id")
+    p.vendor = _req(data, "vendor", str, src, "")
+    p.description = _opt(data, "description", str, "", src, "")
+    p.country = _opt(data, "country", str, None, src, "")
+    _opt(data, "sources", list, [], src, "")
+    _opt(data, "notes", str, "", src, "")
+    layout = _req(data, "layout", str, src, "")
+    if layout not in _LAYOUTS:
+        raise ProfileError(f"must be one of {sorted(_LAYOUTS)}, got {layout!r}", src, "layout")
+    p.layout = _LAYOUTS[layout]
+    versions = _opt(data, "list_versions", list, [], src, "")
+    for i, v in enumerate(versions):
+        if not isinstance(v, str) or not v:
+            raise ProfileError("list versions must be non-empty strings", src, f"list_versions[{i}]")
+    p.list_versions = tuple(versions)
+    p.timezone = _opt(data, "timezone", str, "UTC", src, "")
+    _check_zone(p.timezone, src, "timezone")
+
+    clock = _opt(data, "clock", dict, {}, src, "")
+    _check_keys(clock, ("policy", "notes"), src, "clock.")
+    policy = _opt(clock, "policy", str, "deviation", src, "clock.")
+    if policy not in _CLOCKS:
+        raise ProfileError(f"must be one of {sorted(_CLOCKS)}, got {policy!r}", src, "clock.policy")
+    p.clock_policy = _CLOCKS[policy]
+    _opt(clock, "notes", str, "", src, "clock.")
+
+    detect = _opt(data, "detect", dict, {}, src, "")
+    _check_keys(detect, ("hdlc_source",), src, "detect.")
+    sources = _opt(detect, "hdlc_source", list, [], src, "detect.")
+    p.hdlc_sources = tuple(_hex_address(s, src, f"detect.hdlc_source[{i}]") for i, s in enumerate(sources))
+
+    # -- objects -------------------------------------------------------------------
+    objects = _req(data, "objects", dict, src, "")
+    names: list[str] = []
+    obis: list[int] = []
+    units: list[int] = []
+    scalers: list[int] = []
+    kinds: list[int] = []
+    by_obis: dict[int, int] = {}
+    by_cde: dict[int, int] = {}
+    for name, spec in objects.items():
+        key = f"objects.{name}"
+        if not name or not set(name) <= _NAME_OK or name[0].isdigit():
+            raise ProfileError("object names are snake_case identifiers", src, key)
+        if not isinstance(spec, Mapping):
+            raise ProfileError("must be a table", src, key)
+        _check_keys(spec, ("obis", "unit", "scaler", "type", "description"), src, key + ".")
+        code = -1
+        if "obis" in spec:
+            text = _req(spec, "obis", str, src, key + ".")
+            try:
+                code = ObisCode.parse(text).to_int()
+            except ValueError as e:
+                raise ProfileError(str(e), src, key + ".obis") from None
+            if code in by_obis:
+                other = names[by_obis[code]]
+                raise ProfileError(f"OBIS code {text} already used by {other!r}", src, key + ".obis")
+        unit = -1
+        if "unit" in spec:
+            u = spec["unit"]
+            if isinstance(u, bool):
+                raise ProfileError("unit must be a symbol (\"W\") or a DLMS unit code", src, key + ".unit")
+            if isinstance(u, int):
+                if not 0 <= u <= 255:
+                    raise ProfileError("unit code out of range 0..255", src, key + ".unit")
+                unit = u
+            elif isinstance(u, str):
+                try:
+                    unit = int(Unit.from_symbol(u))
+                except ValueError as e:
+                    raise ProfileError(str(e), src, key + ".unit") from None
+            else:
+                raise ProfileError("unit must be a symbol (\"W\") or a DLMS unit code", src, key + ".unit")
+        scaler = _opt(spec, "scaler", int, 0, src, key + ".")
+        if not -20 <= scaler <= 20:
+            raise ProfileError("scaler out of range -20..20", src, key + ".scaler")
+        kind_name = _opt(spec, "type", str, "number", src, key + ".")
+        if kind_name not in _KINDS:
+            raise ProfileError(f"must be one of {sorted(_KINDS)}, got {kind_name!r}", src, key + ".type")
+        _opt(spec, "description", str, "", src, key + ".")
+        idx = len(names)
+        names.append(name)
+        obis.append(code)
+        units.append(unit)
+        scalers.append(scaler)
+        kinds.append(_KINDS[kind_name])
+        if code >= 0:
+            by_obis[code] = idx
+            cde = (code >> 8) & 0xFFFFFF
+            by_cde.setdefault(cde, idx)
+    if not names:
+        raise ProfileError("a profile needs at least one object", src, "objects")
+    p.names, p.obis, p.units, p.scalers, p.kinds = (
+        tuple(names), tuple(obis), tuple(units), tuple(scalers), tuple(kinds)
+    )
+    p.by_obis = by_obis
+    p.by_cde = by_cde
+
+    # -- lists ---------------------------------------------------------------------
+    lists = _opt(data, "lists", list, [], src, "")
+    p.lists = {}
+    for i, lst in enumerate(lists):
+        key = f"lists[{i}]"
+        if not isinstance(lst, Mapping):
+            raise ProfileError("must be a table", src, key)
+        _check_keys(lst, ("name", "elements", "fields", "description"), src, key + ".")
+        lname = _req(lst, "name", str, src, key + ".")
+        count = _req(lst, "elements", int, src, key + ".")
+        if not 1 <= count <= 1024:
+            raise ProfileError("element count out of range 1..1024", src, key + ".elements")
+        if count in p.lists:
+            raise ProfileError(f"element count {count} already used by list {p.lists[count][0]!r}", src, key + ".elements")
+        _opt(lst, "description", str, "", src, key + ".")
+        fields = None
+        if p.layout == LAYOUT_POSITIONAL:
+            flist = _req(lst, "fields", list, src, key + ".")
+            if len(flist) != count:
+                raise ProfileError(f"has {len(flist)} fields but elements = {count}", src, key + ".fields")
+            idxs = []
+            for j, fname in enumerate(flist):
+                if fname not in objects:
+                    raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.fields[{j}]")
+                idxs.append(names.index(fname))
+            fields = tuple(idxs)
+        elif "fields" in lst:
+            raise ProfileError("only positional profiles list fields", src, key + ".fields")
+        p.lists[count] = (lname, fields)
+    if p.layout == LAYOUT_POSITIONAL and not p.lists:
+        raise ProfileError("a positional profile needs at least one [[lists]] entry", src, "lists")
+
+    # -- overrides ------------------------------------------------------------------
+    ovs = _opt(data, "overrides", list, [], src, "")
+    compiled_ovs = []
+    for i, ov in enumerate(ovs):
+        key = f"overrides[{i}]"
+        if not isinstance(ov, Mapping):
+            raise ProfileError("must be a table", src, key)
+        _check_keys(ov, ("meter_type_prefix", "scalers", "description"), src, key + ".")
+        prefix = _req(ov, "meter_type_prefix", str, src, key + ".")
+        sc = _req(ov, "scalers", dict, src, key + ".")
+        _opt(ov, "description", str, "", src, key + ".")
+        table = {}
+        for fname, s in sc.items():
+            if fname not in objects:
+                raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.scalers.{fname}")
+            if not isinstance(s, int) or isinstance(s, bool) or not -20 <= s <= 20:
+                raise ProfileError("scaler must be an integer -20..20", src, f"{key}.scalers.{fname}")
+            table[names.index(fname)] = s
+        compiled_ovs.append((prefix, table))
+    p.overrides = tuple(compiled_ovs)
+    return p
+
+
+def _check_zone(name: str, src: str, key: str) -> None:
+    from ._clock import get_zone
+
+    try:
+        get_zone(name)
+    except Exception as e:  # ZoneInfoNotFoundError, ValueError
+        raise ProfileError(f"unknown time zone {name!r} ({e})", src, key) from None
+
+
+class ProfileSet:
+    """An ordered collection of compiled profiles plus the generic OBIS table.
+
+    Build one and reuse it: compilation happens once, here.  Earlier profiles win
+    when two could match the same frame, so user profiles loaded with
+    :func:`load_profiles` take precedence over the built-in ones.
+    """
+
+    __slots__ = ("profiles", "by_id", "by_version", "generic")
+
+    def __init__(self, profiles: Sequence[CompiledProfile], generic: CompiledProfile | None = None) -> None:
+        seen: dict[str, CompiledProfile] = {}
+        ordered: list[CompiledProfile] = []
+        for p in profiles:
+            if p.id == "generic":
+                generic = generic or p
+                continue
+            if p.id in seen:  # first one wins (user profiles shadow built-ins)
+                continue
+            seen[p.id] = p
+            ordered.append(p)
+        if generic is None:
+            generic = _builtin().generic
+        self.profiles = tuple(ordered)
+        self.by_id = seen
+        self.generic = generic
+        by_version: dict[str, list[CompiledProfile]] = {}
+        for p in ordered:
+            for v in p.list_versions:
+                by_version.setdefault(v, []).append(p)
+        self.by_version = {k: tuple(v) for k, v in by_version.items()}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.profiles)
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def __getitem__(self, profile_id: str) -> CompiledProfile:
+        if profile_id == "generic":
+            return self.generic
+        return self.by_id[profile_id]
+
+    def __repr__(self) -> str:
+        return f"<ProfileSet {[p.id for p in self.profiles]}>"
+
+    def __add__(self, other: "ProfileSet") -> "ProfileSet":
+        return ProfileSet(self.profiles + other.profiles, self.generic)
+
+
+_BUILTIN: ProfileSet | None = None
+
+
+def _builtin() -> ProfileSet:
+    global _BUILTIN
+    if _BUILTIN is None:
+        from ._builtin_profiles import PROFILES
+
+        compiled = [compile_profile(d, f"<builtin>/{path}") for path, d in PROFILES]
+        generic = next(p for p in compiled if p.id == "generic")
+        _BUILTIN = ProfileSet(compiled, generic)
+    return _BUILTIN
+
+
+def builtin_profiles() -> ProfileSet:
+    """The profiles shipped with amsparse (compiled once, then cached)."""
+    return _builtin()
+
+
+def _read_file(path: Path) -> Mapping[str, Any]:
+    src = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ProfileError(f"cannot read profile: {e.strerror or e}", src) from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ProfileError(f"invalid JSON: {e}", src) from None
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ModuleNotFoundError:
+            raise ProfileError(
+                "reading TOML profiles on Python 3.10 needs 'tomli' "
+                "(pip install amsparse[toml]), or write the profile as JSON", src
+            ) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ProfileError(f"invalid TOML: {e}", src) from None
+
+
+def _profile_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(
+            p for p in path.rglob("*") if p.suffix.lower() in (".toml", ".json") and p.is_file()
+        )
+    if not path.exists():
+        raise ProfileError("no such file or folder", str(path))
+    return [path]
+
+
+def load_profiles(*paths: str | os.PathLike[str], include_builtin: bool = True) -> ProfileSet:
+    """Load profile files (``.toml``/``.json``) or folders of them.
+
+    The profiles loaded here come before the built-in ones (``include_builtin``),
+    so a user profile with the same list version or id takes precedence.
+    Raises :class:`~amsparse.ProfileError` naming the file and key at fault.
+    """
+    compiled: list[CompiledProfile] = []
+    ids: dict[str, str] = {}
+    for path in paths:
+        for f in _profile_files(Path(path)):
+            p = compile_profile(_read_file(f), str(f))
+            if p.id in ids:
+                raise ProfileError(f"profile id {p.id!r} is also defined in {ids[p.id]}", str(f), "id")
+            ids[p.id] = str(f)
+            compiled.append(p)
+    base = _builtin()
+    generic = next((p for p in compiled if p.id == "generic"), base.generic)
+    if include_builtin:
+        compiled.extend(base.profiles)
+    return ProfileSet(compiled, generic)

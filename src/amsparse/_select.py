@@ -1,0 +1,43 @@
+"""Backend selection (the yarl/propcache pattern, with python-zstandard's
+explicit ``BACKEND``).
+
+* ``AMSPARSE_NO_EXTENSIONS=1`` (any non-empty value but "0") forces the Python twin;
+* on other interpreters than CPython the twin is used;
+* otherwise the compiled ``_decode_c`` is imported.  If it is missing (an
+  install from the pure-Python wheel, or a source build without a compiler)
+  the twin is used and ``BACKEND`` says "python".  Set
+  ``AMSPARSE_EXPECT_BACKEND=cython`` to turn that fallback into an ImportError
+  (the wheel tests do this, so a wheel can never silently fall back).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import _decode_py as impl
+else:
+    impl: ModuleType
+
+_forced = os.environ.get("AMSPARSE_NO_EXTENSIONS", "") not in ("", "0")
+
+if TYPE_CHECKING:
+    pass
+elif _forced or platform.python_implementation() != "CPython":
+    from . import _decode_py as impl
+else:
+    try:
+        from . import _decode_c as impl
+    except ImportError:
+        from . import _decode_py as impl
+
+BACKEND: str = impl.BACKEND
+
+_expected = os.environ.get("AMSPARSE_EXPECT_BACKEND")
+if _expected and _expected != BACKEND:
+    raise ImportError(
+        f"amsparse loaded the {BACKEND!r} backend but AMSPARSE_EXPECT_BACKEND={_expected!r}"
+    )
