@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
 import string
 import sys
 from importlib import resources
@@ -97,15 +98,16 @@ def _inputs(arg: str | None) -> tuple[str, list[tuple[str, bytes]], bool]:
     if arg == "-":
         data = sys.stdin.buffer.read()
         label = "stdin"
+    elif set(arg) <= _HEX and len(arg.replace(" ", "")) >= 16 and not os.path.exists(arg):
+        # a hex frame (checked before open(): long hex is not a valid file name)
+        return "hex argument", list(_units_from_text(arg, "arg")), False
     else:
         try:
             with open(arg, "rb") as fh:
                 data = fh.read()
             label = arg
         except FileNotFoundError:
-            if set(arg) <= _HEX:
-                return "hex argument", list(_units_from_text(arg, "arg")), False
-            raise SystemExit(f"amsparse: no such file, and not hex: {arg}")
+            raise SystemExit(f"amsparse: no such file, and not a hex frame: {arg}")
         except OSError as e:
             raise SystemExit(f"amsparse: cannot read {arg}: {e.strerror}")
     try:
@@ -136,6 +138,17 @@ def _decode_stream(data: bytes, label: str, profiles: ProfileSet, kw: dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `amsparse decode | head`
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     ap = argparse.ArgumentParser(prog="amsparse", description="Decode smart-meter HAN frames.")
     ap.add_argument("--version", action="version", version=f"amsparse {__version__} ({BACKEND} backend)")
     sub = ap.add_subparsers(dest="command", required=True)
