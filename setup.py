@@ -30,7 +30,8 @@ def _extensions():
     if platform.python_implementation() != "CPython":
         return []
     pyx = ROOT / "src" / "amsparse" / "_decode_c.pyx"
-    if not pyx.exists():
+    scan_pyx = ROOT / "src" / "amsparse" / "_scan_c.pyx"  # stream scanner (StreamDecoder)
+    if not pyx.exists() and not scan_pyx.exists():
         return []
     from Cython.Build import cythonize
     from setuptools import Extension
@@ -46,8 +47,16 @@ def _extensions():
         extra_compile_args=extra if sys.platform != "win32" else [],
         extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
     )
+    exts = [ext] if pyx.exists() else []
+    if scan_pyx.exists():
+        exts.append(Extension(
+            "amsparse._scan_c",
+            ["src/amsparse/_scan_c.pyx"],
+            extra_compile_args=extra if sys.platform != "win32" else [],
+            extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
+        ))
     return cythonize(
-        [ext],
+        exts,
         compiler_directives={
             "language_level": "3",
             "embedsignature": True,

@@ -30,6 +30,7 @@ from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Readin
 from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
 from ._select import BACKEND as _BACKEND
 from ._select import impl as _impl
+from ._stream import BytesDiscarded, FrameDecoded, FrameRejected, StreamDecoder, iter_events, iter_frames
 from ._version import __version__
 
 BACKEND: Literal["cython", "python"] = _BACKEND  # type: ignore[assignment]
@@ -40,6 +41,12 @@ decode_apdu = _impl.decode_apdu
 
 __all__ = [
     "BACKEND",
+    "BytesDiscarded",
+    "FrameDecoded",
+    "FrameRejected",
+    "StreamDecoder",
+    "iter_events",
+    "iter_frames",
     "AmsparseError",
     "ApduError",
     "ChecksumError",

@@ -1,0 +1,171 @@
+# cython: language_level=3
+"""Compiled twin of :mod:`amsparse._scan_py` (see there for the contract).
+
+One call per ``StreamDecoder.feed``: hunts for 0x7E with ``memchr``, checks
+format, length, addresses, HCS and FCS in C, and returns the list of
+``(kind, start, stop, aux)`` items plus ``(resume, shared, need)``.
+"""
+
+from libc.string cimport memchr
+from libc.stdint cimport uint16_t
+
+cdef enum:
+    _NOTCAND = -1
+    _WAIT_HEADER = -2
+    _WAIT_BODY = -3
+
+DISCARD = 0
+FRAME = 1
+REJECT = 2
+
+cdef uint16_t _TABLE[256]
+
+
+cdef void _init_table() noexcept:
+    cdef int i, k
+    cdef uint16_t crc
+    for i in range(256):
+        crc = <uint16_t>i
+        for k in range(8):
+            if crc & 1:
+                crc = (crc >> 1) ^ 0x8408
+            else:
+                crc = crc >> 1
+        _TABLE[i] = crc
+
+
+_init_table()
+
+
+cdef inline uint16_t _fcs(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef uint16_t crc = 0xFFFF
+    cdef Py_ssize_t k
+    for k in range(n):
+        crc = (crc >> 8) ^ _TABLE[(crc ^ p[k]) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+cdef inline Py_ssize_t _find_flag(const unsigned char* b, Py_ssize_t i, Py_ssize_t end) noexcept nogil:
+    if i >= end:
+        return -1
+    cdef const void* r = memchr(b + i, 0x7E, <size_t>(end - i))
+    if r == NULL:
+        return -1
+    return <const unsigned char*>r - b
+
+
+cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t maxfs,
+                Py_ssize_t* total_out, Py_ssize_t* need_out) noexcept nogil:
+    cdef Py_ssize_t avail = end - i
+    cdef Py_ssize_t length, total, fcs_pos, p, n
+    cdef int a
+    cdef unsigned char f, c
+    total_out[0] = 0
+    need_out[0] = 0
+    if avail < 3:
+        need_out[0] = 3
+        return _WAIT_HEADER
+    f = b[i + 1]
+    if (f & 0xF0) != 0xA0:
+        return _NOTCAND
+    length = ((f & 0x07) << 8) | b[i + 2]
+    total = length + 2
+    if length < 7 or total > maxfs:
+        return _NOTCAND
+    total_out[0] = total
+    fcs_pos = total - 3
+    p = 3
+    for a in range(2):
+        n = 0
+        while True:
+            if p >= fcs_pos:
+                return _NOTCAND
+            if p >= avail:
+                need_out[0] = p + 1
+                return _WAIT_HEADER
+            c = b[i + p]
+            p += 1
+            n += 1
+            if c & 1:
+                if n == 3:
+                    return _NOTCAND
+                break
+            if n == 4:
+                return _NOTCAND
+    if p >= fcs_pos:
+        return _NOTCAND
+    p += 1
+    if p + 2 > fcs_pos:
+        return _NOTCAND
+    if avail < p + 2:
+        need_out[0] = p + 2
+        return _WAIT_HEADER
+    if _fcs(b + i + 1, p - 1) != (b[i + p] | (b[i + p + 1] << 8)):
+        return _NOTCAND
+    if avail < total:
+        need_out[0] = total
+        return _WAIT_BODY
+    if b[i + total - 1] != 0x7E:
+        return 2  # REJECT
+    if _fcs(b + i + 1, fcs_pos - 1) != (b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
+        return 2
+    if p + 2 == fcs_pos:
+        return 2
+    return 1  # FRAME
+
+
+def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
+         Py_ssize_t max_frame_size, bint shared, bint final):
+    """Find frames in ``buf[start:end]`` -> ``(items, resume, shared, need)``."""
+    cdef list out = []
+    cdef Py_ssize_t i = start
+    cdef Py_ssize_t shared_pos = start if shared else -1
+    cdef Py_ssize_t disc = -1
+    cdef Py_ssize_t j, stop, total, need
+    cdef int status
+    cdef const unsigned char* b
+    if end > buf.shape[0] or start < 0 or start > end:
+        raise IndexError("scan range outside the buffer")
+    if end == start:
+        return out, end, shared, 1
+    b = &buf[0]
+    while i < end:
+        if b[i] != 0x7E:
+            j = _find_flag(b, i, end)
+            if j < 0:
+                j = end
+            if disc < 0:
+                disc = i
+            i = j
+            continue
+        status = _check(b, i, end, max_frame_size, &total, &need)
+        if status == _WAIT_HEADER or status == _WAIT_BODY:
+            if not final:
+                if disc >= 0:
+                    out.append((0, disc, i, 0))
+                return out, i, i == shared_pos, need
+            status = _NOTCAND if status == _WAIT_HEADER else 2
+        if status == _NOTCAND:
+            if i != shared_pos and disc < 0:
+                disc = i
+            i += 1
+            continue
+        if disc >= 0:
+            out.append((0, disc, i, 0))
+            disc = -1
+        if status == 1:
+            out.append((1, i, i + total, 1 if i == shared_pos else 0))
+            i = i + total - 1
+            shared_pos = i
+            continue
+        stop = i + total
+        if stop > end:
+            stop = end
+        j = _find_flag(b, i + 1, stop)
+        if j < 0:
+            j = stop
+        out.append((2, i, j, 1 if i == shared_pos else 0))
+        i = j
+    if disc >= 0:
+        out.append((0, disc, end, 0))
+    return out, end, False, 1

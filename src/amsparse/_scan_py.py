@@ -1,0 +1,145 @@
+"""Pure-Python twin of :mod:`amsparse._scan_c`: find HDLC frames in a buffer.
+
+``scan(buf, start, end, max_frame_size, shared, final)`` walks
+``buf[start:end]`` once and returns ``(items, resume, shared, need)``:
+
+* ``items``: a list of ``(kind, start, stop, aux)`` tuples in stream order,
+  covering every byte of ``buf[start:resume]`` exactly once (a flag shared by
+  two frames is covered by both; ``aux`` = 1 on the second one):
+
+  - ``DISCARD`` (0): bytes skipped while hunting for a frame start;
+  - ``FRAME`` (1): a complete frame, flags, HCS and FCS correct; ``aux`` = 1
+    when its opening flag is the closing flag of the previous frame;
+  - ``REJECT`` (2): a candidate whose header (format, length, addresses, HCS)
+    is right but whose body is not (closing flag, FCS, no information field,
+    or, with ``final``, the input ends inside it).  ``stop`` is the next 0x7E
+    after the candidate's start (or its end): scanning resumes there, so a
+    valid frame hidden inside a broken one is still found.  ``aux`` = 1 as
+    for FRAME.
+
+* ``resume``: where the next call must start (bytes before it are done);
+* ``shared``: whether ``buf[resume]`` is a flag already accounted for (the
+  closing flag of the last frame);
+* ``need``: how many bytes from ``resume`` must be present before another call
+  can make progress (the caller may skip calls until then).
+
+With ``final`` true (end of input), candidates still waiting for bytes are
+given up (REJECT when their HCS was good, otherwise the flag is discarded) and
+scanning continues after their start.
+
+Keep this file and ``_scan_c.pyx`` in step: they are tested against each other.
+"""
+
+from __future__ import annotations
+
+from ._decode_py import fcs16
+
+__all__ = ["DISCARD", "FRAME", "REJECT", "scan"]
+
+DISCARD = 0
+FRAME = 1
+REJECT = 2
+
+# _check results
+_NOTCAND = -1
+_WAIT_HEADER = -2  # not enough bytes to check the header; in final mode: not a candidate
+_WAIT_BODY = -3  # header (HCS) good, frame incomplete; in final mode: reject
+
+
+def _check(buf, i: int, end: int, maxfs: int) -> tuple[int, int, int]:
+    """-> (status, total, need)."""
+    avail = end - i
+    if avail < 3:
+        return _WAIT_HEADER, 0, 3
+    f = buf[i + 1]
+    if f & 0xF0 != 0xA0:
+        return _NOTCAND, 0, 0
+    length = ((f & 0x07) << 8) | buf[i + 2]
+    total = length + 2
+    if length < 7 or total > maxfs:
+        return _NOTCAND, 0, 0
+    fcs_pos = total - 3
+    p = 3
+    for _ in range(2):  # destination, source address
+        n = 0
+        while True:
+            if p >= fcs_pos:
+                return _NOTCAND, 0, 0
+            if p >= avail:
+                return _WAIT_HEADER, total, p + 1
+            b = buf[i + p]
+            p += 1
+            n += 1
+            if b & 1:
+                if n == 3:
+                    return _NOTCAND, 0, 0
+                break
+            if n == 4:
+                return _NOTCAND, 0, 0
+    if p >= fcs_pos:  # control
+        return _NOTCAND, 0, 0
+    p += 1
+    if p + 2 > fcs_pos:
+        return _NOTCAND, 0, 0
+    if avail < p + 2:
+        return _WAIT_HEADER, total, p + 2
+    if fcs16(buf, i + 1, i + p) != buf[i + p] | (buf[i + p + 1] << 8):
+        return _NOTCAND, 0, 0
+    if avail < total:
+        return _WAIT_BODY, total, total
+    if buf[i + total - 1] != 0x7E:
+        return REJECT, total, 0
+    if fcs16(buf, i + 1, i + fcs_pos) != buf[i + fcs_pos] | (buf[i + fcs_pos + 1] << 8):
+        return REJECT, total, 0
+    if p + 2 == fcs_pos:  # no information field
+        return REJECT, total, 0
+    return FRAME, total, 0
+
+
+def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool):  # type: ignore[no-untyped-def]
+    out: list[tuple[int, int, int, int]] = []
+    if start >= end:
+        return out, end, shared, 1
+    i = start
+    shared_pos = start if shared else -1
+    disc = -1  # start of the current discard run
+    find = buf.find
+    while i < end:
+        if buf[i] != 0x7E:
+            j = find(b"\x7e", i, end)
+            if j < 0:
+                j = end
+            if disc < 0:
+                disc = i
+            i = j
+            continue
+        status, total, need = _check(buf, i, end, max_frame_size)
+        if status == _WAIT_HEADER or status == _WAIT_BODY:
+            if not final:
+                if disc >= 0:
+                    out.append((DISCARD, disc, i, 0))
+                return out, i, i == shared_pos, need
+            status = _NOTCAND if status == _WAIT_HEADER else REJECT
+        if status == _NOTCAND:
+            if i != shared_pos and disc < 0:
+                disc = i
+            i += 1
+            continue
+        if disc >= 0:
+            out.append((DISCARD, disc, i, 0))
+            disc = -1
+        if status == FRAME:
+            out.append((FRAME, i, i + total, 1 if i == shared_pos else 0))
+            i = i + total - 1
+            shared_pos = i
+            continue
+        # REJECT: stop at the next flag inside the candidate (or its end)
+        stop = min(i + total, end)
+        j = find(b"\x7e", i + 1, stop)
+        if j < 0:
+            j = stop
+        out.append((REJECT, i, j, 1 if i == shared_pos else 0))
+        i = j
+    if disc >= 0:
+        out.append((DISCARD, disc, end, 0))
+    return out, end, False, 1

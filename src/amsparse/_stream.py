@@ -1,0 +1,353 @@
+"""Sans-IO stream decoder: bytes from a serial line or socket -> events.
+
+:class:`StreamDecoder` does no I/O (the h11 pattern): give it whatever bytes
+arrived with :meth:`~StreamDecoder.feed` and it returns the events those bytes
+completed.  See ``docs/stream.md`` for the resynchronisation rule, the byte
+accounting and the memory bounds.
+
+The byte scanning (hunting for 0x7E, length field, HCS/FCS) is one call into
+the compiled :mod:`amsparse._scan_c` per ``feed``; the pure-Python twin
+:mod:`amsparse._scan_py` is used when the extension is absent or
+``AMSPARSE_NO_EXTENSIONS=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator, Union
+
+from . import _decode_py
+from ._errors import DecodeError, FrameError, SegmentedFrameError
+from ._model import Frame
+from ._select import impl
+
+__all__ = [
+    "BytesDiscarded",
+    "Event",
+    "FrameDecoded",
+    "FrameRejected",
+    "SCAN_BACKEND",
+    "StreamDecoder",
+    "iter_events",
+    "iter_frames",
+]
+
+if os.environ.get("AMSPARSE_NO_EXTENSIONS", "") not in ("", "0") or platform.python_implementation() != "CPython":
+    from ._scan_py import scan as _scan
+else:
+    try:
+        from ._scan_c import scan as _scan
+    except ImportError:
+        from ._scan_py import scan as _scan
+
+SCAN_BACKEND: str = "cython" if _scan.__module__.endswith("_scan_c") else "python"
+_expected = os.environ.get("AMSPARSE_EXPECT_BACKEND")
+if _expected and _expected != SCAN_BACKEND:  # same guarantee as amsparse._select
+    raise ImportError(
+        f"amsparse loaded the {SCAN_BACKEND!r} stream scanner but AMSPARSE_EXPECT_BACKEND={_expected!r}"
+    )
+
+#: at most this many discarded bytes are kept in :attr:`BytesDiscarded.data`
+DISCARD_KEEP = 64
+
+
+@dataclass(frozen=True, slots=True)
+class FrameDecoded:
+    """A frame decoded.  ``raw`` is the HDLC frame with both flags; for an
+    APDU reassembled from HDLC segments, all segment frames concatenated."""
+
+    frame: Frame
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRejected:
+    """Bytes that looked like a frame (good header checksum) but could not be
+    decoded: a checksum or flag error (:class:`~amsparse.ChecksumError`,
+    :class:`~amsparse.FrameError`), a truncated frame at :meth:`flush`
+    (:class:`~amsparse.IncompleteFrameError`), an APDU that does not decode
+    (:class:`~amsparse.ApduError`, :class:`~amsparse.UnsupportedApduError`...),
+    or a broken HDLC segment sequence (:class:`~amsparse.SegmentedFrameError`;
+    ``raw`` then holds the segments received)."""
+
+    error: DecodeError
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BytesDiscarded:
+    """``count`` bytes skipped while hunting for a frame start (noise, flags
+    between frames, fragments).  ``data`` holds the first
+    :data:`DISCARD_KEEP` (64) of them."""
+
+    count: int
+    data: bytes
+
+
+Event = Union[FrameDecoded, FrameRejected, BytesDiscarded]
+
+
+class StreamDecoder:
+    """Incremental HDLC/DLMS decoder (sans-IO).
+
+    ``profiles``, ``profile`` and ``tz`` are passed on to the frame decoder as
+    in :func:`amsparse.decode_frame`.  ``max_frame_size`` bounds one HDLC frame
+    (flags included; the 11-bit length field allows 2049), ``max_apdu_size``
+    bounds an APDU reassembled from segments.
+    """
+
+    __slots__ = (
+        "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
+        "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size",
+        "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
+    )
+
+    def __init__(
+        self,
+        profiles: Any = None,
+        *,
+        profile: Any = None,
+        tz: str | None = None,
+        max_frame_size: int = 2050,
+        max_apdu_size: int = 65536,
+    ) -> None:
+        if max_frame_size < 9:
+            raise ValueError("max_frame_size must be at least 9")
+        if profiles is None:
+            from ._profiles import builtin_profiles
+
+            profiles = builtin_profiles()
+        if isinstance(profile, str):  # fail now on an unknown id, not on every frame
+            _decode_py._prepare(profiles, profile)
+        self._profiles = profiles
+        self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
+        self.max_frame_size = max_frame_size
+        self.max_apdu_size = max_apdu_size
+        self._buf = bytearray()
+        self._shared = False
+        self._need = 1
+        self._seg_addr: tuple[int, int] | None = None
+        self._seg_parts: list[bytes] = []
+        self._seg_raws: list[bytes] = []
+        self._seg_size = 0
+        #: frames (or reassembled APDUs) decoded
+        self.frames_decoded = 0
+        #: rejected frames by reason (the exception class name)
+        self.frames_rejected: Counter[str] = Counter()
+        #: bytes skipped while hunting
+        self.bytes_discarded = 0
+        #: bytes given to :meth:`feed`
+        self.bytes_fed = 0
+        #: flags counted in two events' ``raw`` (closing flag of one frame = opening of the next)
+        self.shared_flags = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held, waiting for the rest of a frame (never more than
+        ``max_frame_size``; segments being reassembled are not counted)."""
+        return len(self._buf)
+
+    @property
+    def reassembling(self) -> int:
+        """Bytes of an HDLC segment sequence held for reassembly."""
+        return self._seg_size
+
+    # -- the two entry points ------------------------------------------------------
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
+        """Add bytes; return the events they completed (possibly none)."""
+        n = len(data)
+        if not n:
+            return []
+        self.bytes_fed += n
+        buf = self._buf
+        buf += data
+        if len(buf) < self._need:
+            return []
+        return self._run(False)
+
+    def flush(self) -> list[Event]:
+        """End of input: give up partial frames (an HCS-valid partial frame is
+        rejected with :class:`~amsparse.IncompleteFrameError`, the rest is
+        discarded; valid frames after a false start are still found) and an
+        unfinished segment sequence.  The decoder can be fed again afterwards."""
+        events = self._run(True) if self._buf else []
+        self._buf.clear()
+        self._shared = False
+        self._need = 1
+        if self._seg_addr is not None:
+            self._break(events, "stream ended inside an HDLC segment sequence")
+        return events
+
+    # -- internals -----------------------------------------------------------------
+    def _run(self, final: bool) -> list[Event]:
+        buf = self._buf
+        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
+        events: list[Event] = []
+        for kind, start, stop, aux in items:
+            if kind == 0:
+                cnt = stop - start
+                self.bytes_discarded += cnt
+                events.append(BytesDiscarded(cnt, bytes(buf[start : min(stop, start + DISCARD_KEEP)])))
+                continue
+            if aux:
+                self.shared_flags += 1
+            raw = bytes(buf[start:stop])
+            if kind == 1:
+                self._frame(raw, events)
+            else:
+                self._reject(events, raw, self._hdlc_error(buf, start))
+        if resume:
+            del buf[:resume]
+        self._shared = shared
+        self._need = need
+        return events
+
+    def _hdlc_error(self, buf: bytearray, start: int) -> DecodeError:
+        total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
+        try:
+            _decode_py.parse_hdlc(bytes(buf[start : start + total]))
+        except DecodeError as e:
+            return e
+        return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
+
+    def _reject(self, events: list[Event], raw: bytes, error: DecodeError) -> None:
+        self.frames_rejected[type(error).__name__] += 1
+        events.append(FrameRejected(error, raw))
+
+    def _decoded(self, events: list[Event], frame: Frame, raw: bytes) -> None:
+        self.frames_decoded += 1
+        events.append(FrameDecoded(frame, raw))
+
+    def _break(self, events: list[Event], why: str) -> None:
+        raw = b"".join(self._seg_raws)
+        n = len(self._seg_raws)
+        self._seg_addr = None
+        self._seg_parts = []
+        self._seg_raws = []
+        self._seg_size = 0
+        self._reject(events, raw, SegmentedFrameError(f"{why} ({n} segment(s) dropped)", None))
+
+    def _frame(self, raw: bytes, events: list[Event]) -> None:
+        if not raw[1] & 0x08 and self._seg_addr is None:
+            try:
+                frame = impl.decode_frame(raw, self._profiles, **self._kw)
+            except DecodeError as e:
+                self._reject(events, raw, e)
+            else:
+                self._decoded(events, frame, raw)
+            return
+        dest, src, _control, segmented, a, b = _decode_py.parse_hdlc(raw)
+        if self._seg_addr is not None and self._seg_addr != (dest, src):
+            self._break(events, "HDLC segment sequence broken by a frame from other addresses")
+            if not segmented:
+                self._frame(raw, events)
+                return
+        info = raw[a:b]
+        if self._seg_addr is None:
+            self._seg_addr = (dest, src)
+        self._seg_parts.append(info)
+        self._seg_raws.append(raw)
+        self._seg_size += len(info)
+        if self._seg_size > self.max_apdu_size:
+            self._break(events, f"reassembled APDU exceeds max_apdu_size={self.max_apdu_size}")
+            return
+        if segmented:
+            return
+        apdu = b"".join(self._seg_parts)
+        whole = b"".join(self._seg_raws)
+        self._seg_addr = None
+        self._seg_parts = []
+        self._seg_raws = []
+        self._seg_size = 0
+        try:
+            frame = impl.decode_apdu(apdu, self._profiles, source=src, **self._kw)
+        except DecodeError as e:
+            self._reject(events, whole, e)
+        else:
+            self._decoded(events, frame, whole)
+
+    def __repr__(self) -> str:
+        return (
+            f"<StreamDecoder buffered={self.buffered} decoded={self.frames_decoded} "
+            f"rejected={sum(self.frames_rejected.values())} discarded={self.bytes_discarded}>"
+        )
+
+
+# --------------------------------------------------------------------------- file helpers
+
+def _reader(fileobj: Any, chunk_size: int):  # type: ignore[no-untyped-def]
+    """A function returning the next available bytes (b"" at EOF)."""
+    read1 = getattr(fileobj, "read1", None)
+    if read1 is not None:
+        return lambda: read1(chunk_size)
+    readinto = getattr(fileobj, "readinto", None)
+    if readinto is not None and not hasattr(fileobj, "in_waiting"):
+        mv = memoryview(bytearray(chunk_size))
+
+        def _ri() -> bytes:
+            n = readinto(mv)
+            return b"" if not n else bytes(mv[:n])
+
+        return _ri
+    in_waiting = None
+    if hasattr(fileobj, "in_waiting"):  # pyserial: read what is there, or block for one byte
+        def in_waiting() -> int:
+            try:
+                return int(fileobj.in_waiting)
+            except Exception:  # pragma: no cover - port closed
+                return 0
+
+    def _read() -> bytes:
+        n = chunk_size
+        if in_waiting is not None:
+            n = max(1, min(chunk_size, in_waiting()))
+        return fileobj.read(n) or b""
+
+    return _read
+
+
+def iter_events(
+    fileobj: BinaryIO | Any,
+    profiles: Any = None,
+    *,
+    chunk_size: int = 4096,
+    stop_on_timeout: bool = False,
+    **kw: Any,
+) -> Iterator[Event]:
+    """Yield every event decoded from a binary file-like object until EOF
+    (``read`` returning ``b""``), then the events of :meth:`StreamDecoder.flush`.
+
+    ``kw`` goes to :class:`StreamDecoder` (``profile``, ``tz``, sizes).  A
+    serial port opened with a ``timeout`` returns ``b""`` on timeout; that is
+    taken as EOF only with ``stop_on_timeout=True`` (otherwise the loop keeps
+    reading; with pyserial, ``timeout=None`` blocks instead).
+    """
+    dec = StreamDecoder(profiles, **kw)
+    read = _reader(fileobj, chunk_size)
+    is_serial = hasattr(fileobj, "in_waiting")
+    while True:
+        data = read()
+        if not data:
+            if is_serial and not stop_on_timeout:
+                continue
+            break
+        yield from dec.feed(data)
+    yield from dec.flush()
+
+
+def iter_frames(
+    fileobj: BinaryIO | Any,
+    profiles: Any = None,
+    *,
+    chunk_size: int = 4096,
+    **kw: Any,
+) -> Iterator[Frame]:
+    """Yield the decoded :class:`~amsparse.Frame` objects from a binary
+    file-like object (a file, ``socket.makefile("rb")``, a serial port);
+    rejected frames and noise are skipped (use :func:`iter_events` to see them)."""
+    for ev in iter_events(fileobj, profiles, chunk_size=chunk_size, **kw):
+        if type(ev) is FrameDecoded:
+            yield ev.frame
