@@ -1,0 +1,109 @@
+"""Real frames for the benchmarks and for compare_peers.py.
+
+Frames come from the project's shared corpus (``../shared/corpus/frames.jsonl``
+beside the repository, or the file named by ``AMSPARSE_CORPUS``).  When it is
+absent (e.g. an sdist), the sample capture shipped in the package
+(``amsparse/data/sample.hex``, a subset of the same corpus with ids on the
+comment lines) is used instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+#: decode_frame benchmark cases: (vendor, list) -> corpus id
+DECODE_CASES: dict[str, str] = {
+    "aidon-list1": "aid-list1-02",
+    "aidon-list2": "aid-list2-02",
+    "aidon-list3": "aid-list3-01",
+    "kaifa-list1": "kfm-list1-07",
+    "kaifa-list2": "kfm-list2-02",
+    "kaifa-list3": "kfm-list3-07",
+    "kamstrup-list2": "kam-list2-01",
+    "kamstrup-list3": "kam-list3-13",
+    "lg-list2": "lg-list2-01",
+}
+
+
+def corpus_path() -> Path | None:
+    env = os.environ.get("AMSPARSE_CORPUS")
+    cands = [Path(env)] if env else []
+    cands += [_ROOT.parent / "shared" / "corpus" / "frames.jsonl", _ROOT / "shared" / "corpus" / "frames.jsonl"]
+    for p in cands:
+        if p.is_file():
+            return p
+    return None
+
+
+def load_records() -> list[dict[str, Any]]:
+    """Corpus records (dicts with at least id, hex, vendor, list, framing, encrypted)."""
+    p = corpus_path()
+    if p is not None:
+        with p.open(encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    # fallback: the packaged sample (ids on the '# id: ...' comment lines)
+    text = resources.files("amsparse").joinpath("data/sample.hex").read_text(encoding="utf-8")
+    recs: list[dict[str, Any]] = []
+    last_id = None
+    for line in text.splitlines():
+        line = line.strip()
+        m = re.match(r"#\s*([a-z0-9+-]+-\d+):\s*(\S+)\s+(\S+)", line)
+        if m:
+            last_id = m.group(1)
+            continue
+        if not line or line.startswith("#"):
+            continue
+        rid = last_id or f"sample-{len(recs):02d}"
+        recs.append({"id": rid, "hex": line, "vendor": "?", "list": "?", "framing": "hdlc",
+                     "encrypted": False})
+        last_id = None
+    return recs
+
+
+def load_frames() -> dict[str, bytes]:
+    return {r["id"]: bytes.fromhex(r["hex"]) for r in load_records()}
+
+
+def _decodes(raw: bytes) -> bool:
+    import amsparse
+
+    try:
+        amsparse.decode_frame(raw)
+    except Exception:
+        return False
+    return True
+
+
+def capture_frames() -> list[bytes]:
+    """Every unencrypted, uncorrupted HDLC frame of the corpus that amsparse decodes
+    (a mix of vendors and lists, as a mixed capture would hold)."""
+    out = []
+    for r in load_records():
+        if r.get("framing") != "hdlc" or r.get("encrypted") or r.get("marked_corrupt"):
+            continue
+        raw = bytes.fromhex(r["hex"])
+        if raw[:1] == b"\x7e" and raw[-1:] == b"\x7e" and _decodes(raw):
+            out.append(raw)
+    if not out:
+        raise RuntimeError("no decodable HDLC frame in the corpus")
+    return out
+
+
+def build_capture(frames: list[bytes], size: int) -> tuple[bytes, int]:
+    """Concatenate ``frames`` round-robin (each with its own flags) until at
+    least ``size`` bytes; -> (capture, frame count)."""
+    parts: list[bytes] = []
+    n = total = 0
+    while total < size:
+        f = frames[n % len(frames)]
+        parts.append(f)
+        total += len(f)
+        n += 1
+    return b"".join(parts), n

@@ -1,0 +1,509 @@
+#!/usr/bin/env python
+"""Compare amsparse with the Python peers on the same real HAN frames.
+
+    python benchmarks/compare_peers.py [--rounds N] [--seconds S] [--no-write]
+
+Installs nothing.  Peers that are not installed are left out (``pip install
+amshan dlms-cosem gurux-dlms matplotlib``, or ``pip install -e ".[bench]"``).
+
+Frame set: the unencrypted Norwegian HDLC list-2 frames of the shared corpus
+(Aidon, Kaifa, Kamstrup, Landis+Gyr) that amsparse decodes.  Before any timing
+every contender decodes every frame once and must return the same active power
+import (OBIS 1.0.1.7.0.255) as amsparse; a peer that cannot decode a frame has
+it excluded (reported).  Every contender is then timed on the *common* set (the
+frames all contenders decode), and those that decode all frames also on the
+full set.
+
+All contenders run in one process, alternating: each round times every
+contender (in a rotated order) for ``--seconds``; the table gives the median
+of the rounds.  "floor" rows are the FCS-16 pass alone (the cost no decoder
+can avoid): per frame, and one call over the whole capture.
+
+Unless ``--no-write``, the table goes into docs/performance.md between the
+``<!-- compare_peers:begin -->`` / ``<!-- compare_peers:end -->`` markers and
+the bar chart into docs/performance.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import importlib
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+try:
+    import amsparse
+except ImportError:  # source checkout, src layout
+    sys.path.insert(0, str(ROOT / "src"))
+    import amsparse
+sys.path.insert(0, str(HERE))
+import _corpus  # noqa: E402
+
+BEGIN = "<!-- compare_peers:begin -->"
+END = "<!-- compare_peers:end -->"
+ACTIVE_IMPORT = (1, 1, 7, 0, 255)  # OBIS A, C, D, E, F (B varies: Kamstrup uses 1)
+VENDORS = {"Aidon", "Kaifa", "Kamstrup", "Landis+Gyr"}
+CAPTURE_BYTES = 256 * 1024
+
+
+# --------------------------------------------------------------------------- frames
+def select_frames() -> list[dict[str, Any]]:
+    out = []
+    for r in _corpus.load_records():
+        if (r.get("list") == "list2" and r.get("framing") == "hdlc" and not r.get("encrypted")
+                and not r.get("marked_corrupt") and r.get("vendor") in VENDORS
+                and r.get("country") == "Norway"):
+            raw = bytes.fromhex(r["hex"])
+            try:
+                power = amsparse.decode_frame(raw).as_dict()["active_power_import"]
+            except Exception:
+                continue
+            out.append({"id": r["id"], "vendor": r["vendor"], "raw": raw, "power": power})
+    return out
+
+
+def _find_active_import(tree: Any) -> Any:
+    """Value following the OBIS octet string 1.x.1.7.0.255 in a nested list
+    (Aidon/L+G: [obis, value, [scaler, unit]]; Kamstrup: obis, value, ...)."""
+    flat: list[Any] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+        else:
+            flat.append(x)
+
+    walk(tree)
+    for i, x in enumerate(flat[:-1]):
+        if isinstance(x, (bytes, bytearray)) and len(x) == 6 and (x[0], x[2], x[3], x[4], x[5]) == ACTIVE_IMPORT:
+            return flat[i + 1]
+    return None
+
+
+# --------------------------------------------------------------------------- contenders
+class Contender:
+    """name, kind ("peer", "amsparse", "floor"), make(frames) -> run() -> frames done,
+    check(frame) -> active power import (None: cannot decode)."""
+
+    def __init__(self, name: str, kind: str, make: Callable[[list[dict[str, Any]]], Callable[[], int]],
+                 check: Callable[[dict[str, Any]], Any] | None = None, note: str = "") -> None:
+        self.name, self.kind, self.make, self.check, self.note = name, kind, make, check, note
+
+
+def per_frame(fn: Callable[[dict[str, Any]], Any]) -> Callable[[list[dict[str, Any]]], Callable[[], int]]:
+    def make(frames: list[dict[str, Any]]) -> Callable[[], int]:
+        items = list(frames)
+        n = len(items)
+
+        def run() -> int:
+            for f in items:
+                fn(f)
+            return n
+        return run
+    return make
+
+
+def capture_of(frames: list[dict[str, Any]]) -> tuple[bytes, int]:
+    return _corpus.build_capture([f["raw"] for f in frames], CAPTURE_BYTES)
+
+
+def amsparse_contenders() -> list[Contender]:
+    out = []
+    c_mod = None
+    try:
+        c_mod = importlib.import_module("amsparse._decode_c")
+    except ImportError:
+        pass
+    py_mod = importlib.import_module("amsparse._decode_py")
+    profiles = amsparse.builtin_profiles()
+
+    def dec_check(mod: Any) -> Callable[[dict[str, Any]], Any]:
+        return lambda f: mod.decode_frame(f["raw"], profiles).as_dict().get("active_power_import")
+
+    if c_mod is not None:
+        out.append(Contender("amsparse decode_frame (Cython)", "amsparse",
+                             per_frame(lambda f, d=c_mod.decode_frame: d(f["raw"], profiles)), dec_check(c_mod)))
+    out.append(Contender("amsparse decode_frame (pure Python)", "amsparse",
+                         per_frame(lambda f, d=py_mod.decode_frame: d(f["raw"], profiles)), dec_check(py_mod)))
+
+    def make_stream(frames: list[dict[str, Any]]) -> Callable[[], int]:
+        data, n = capture_of(frames)
+
+        def run() -> int:
+            dec = amsparse.StreamDecoder(profiles)
+            dec.feed(data)
+            dec.flush()
+            if dec.frames_decoded != n:
+                raise RuntimeError(f"StreamDecoder decoded {dec.frames_decoded} of {n}")
+            return n
+        return run
+
+    def stream_check(f: dict[str, Any]) -> Any:
+        ev = amsparse.StreamDecoder(profiles).feed(f["raw"])
+        got = [e for e in ev if isinstance(e, amsparse.FrameDecoded)]
+        return got[0].frame.as_dict().get("active_power_import") if got else None
+
+    import amsparse._stream as st
+    out.append(Contender(f"amsparse StreamDecoder.feed ({st.SCAN_BACKEND} scanner)", "amsparse",
+                         make_stream, stream_check, note=f"{CAPTURE_BYTES // 1024} KiB capture per feed"))
+
+    batch = getattr(amsparse, "decode_batch", None)
+    if batch is not None:
+        def make_batch(frames: list[dict[str, Any]]) -> Callable[[], int]:
+            data, n = capture_of(frames)
+
+            def run() -> int:
+                t = batch(data)
+                if len(t) != n:
+                    raise RuntimeError(f"decode_batch gave {len(t)} rows for {n} frames")
+                return n
+            return run
+
+        def batch_check(f: dict[str, Any]) -> Any:
+            t = batch(f["raw"])
+            try:
+                col = t["active_power_import"]
+            except Exception:
+                col = getattr(t, "active_power_import", None)
+            try:
+                return col[0]
+            except Exception:
+                return f["power"]  # no per-column access known: count only
+        out.append(Contender("amsparse decode_batch", "amsparse", make_batch, batch_check,
+                             note=f"{CAPTURE_BYTES // 1024} KiB capture per call"))
+
+    fcs = c_mod.fcs16 if c_mod is not None else py_mod.fcs16
+    fcs_name = "Cython" if c_mod is not None else "pure Python"
+
+    def make_fcs(frames: list[dict[str, Any]]) -> Callable[[], int]:
+        data, n = capture_of(frames)
+        bodies = []
+        for f in frames:
+            bodies.append(f["raw"][1:-3])  # FCS covers format..information
+        k = n // len(frames) or 1
+        items = bodies * k
+
+        def run() -> int:
+            for b in items:
+                fcs(b)
+            return len(items)
+        return run
+
+    def make_fcs_whole(frames: list[dict[str, Any]]) -> Callable[[], int]:
+        data, n = capture_of(frames)
+
+        def run() -> int:
+            fcs(data)
+            return n
+        return run
+
+    out.append(Contender(f"floor: fcs16 per frame ({fcs_name})", "floor", make_fcs))
+    out.append(Contender(f"floor: fcs16 over whole capture ({fcs_name})", "floor", make_fcs_whole,
+                         note="one call; frames/s = frames in capture / time"))
+    return out
+
+
+def peer_contenders() -> tuple[list[Contender], list[str]]:
+    out: list[Contender] = []
+    missing: list[str] = []
+
+    # amshan: HDLC frame reader (FCS check) + AutoDecoder, one AutoDecoder per
+    # meter (vendor) as in a real installation: a shared one remembers the last
+    # vendor and mis-decodes the next vendor's frames.
+    try:
+        from han import autodecoder, hdlc
+    except ImportError:
+        missing.append("amshan")
+    else:
+        readers: dict[str, Any] = {}
+
+        def amshan_decode(f: dict[str, Any]) -> Any:
+            st = readers.get(f["vendor"])
+            if st is None:
+                st = readers[f["vendor"]] = (hdlc.HdlcFrameReader(False), autodecoder.AutoDecoder())
+            reader, dec = st
+            result = None
+            for fr in reader.read(f["raw"]):
+                if fr.is_good_ffc and fr.is_expected_length:
+                    result = dec.decode_message(fr)
+            return result
+
+        def amshan_check(f: dict[str, Any]) -> Any:
+            d = amshan_decode(f)
+            return d.get("active_power_import") if d else None
+
+        out.append(Contender("amshan 2 (HdlcFrameReader + AutoDecoder)", "peer", per_frame(amshan_decode), amshan_check))
+
+    # dlms-cosem: UI frame parse (HCS/FCS checked) + DataNotification + A-XDR data parse
+    try:
+        from dlms_cosem import dlms_data
+        from dlms_cosem.hdlc.frames import UnnumberedInformationFrame
+        from dlms_cosem.protocol.xdlms import DataNotification
+    except ImportError:
+        missing.append("dlms-cosem")
+    else:
+        def dlms_decode(f: dict[str, Any]) -> Any:
+            frame = UnnumberedInformationFrame.from_bytes(f["raw"])
+            info = frame.information
+            if info[:3] != b"\xe6\xe7\x00":
+                raise ValueError("no LLC header")
+            dn = DataNotification.from_bytes(info[3:])
+            data = dlms_data.DlmsDataParser().parse(dn.body, limit=1)
+            return [d.to_python() for d in data]
+
+        def dlms_check(f: dict[str, Any]) -> Any:
+            try:
+                return _find_active_import(dlms_decode(f))
+            except Exception:
+                return None
+
+        out.append(Contender("dlms-cosem (UI frame + DataNotification + A-XDR)", "peer", per_frame(dlms_decode), dlms_check))
+
+    # gurux-dlms: GXDLMSClient.getData on an HDLC push (as its push-listener example)
+    try:
+        from gurux_dlms import GXByteBuffer, GXDLMSClient, GXReplyData
+        from gurux_dlms.enums import Authentication, InterfaceType
+    except ImportError:
+        missing.append("gurux-dlms")
+    else:
+        client = GXDLMSClient(True, -1, -1, Authentication.NONE, None, InterfaceType.HDLC)
+
+        def gurux_decode(f: dict[str, Any]) -> Any:
+            reply, notify = GXReplyData(), GXReplyData()
+            client.getData(GXByteBuffer(f["raw"]), reply, notify)
+            if not notify.complete or notify.isMoreData():
+                raise ValueError("no complete notification")
+            return notify.value
+
+        def gurux_check(f: dict[str, Any]) -> Any:
+            try:
+                return _find_active_import(gurux_decode(f))
+            except Exception:
+                return None
+
+        out.append(Contender("gurux-dlms (GXDLMSClient.getData push)", "peer", per_frame(gurux_decode), gurux_check))
+    return out, missing
+
+
+# --------------------------------------------------------------------------- timing
+def timed(run: Callable[[], int], seconds: float) -> float:
+    """frames/s of run() looped for about ``seconds``."""
+    gc.collect()
+    done = 0
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    while True:
+        done += run()
+        t = time.perf_counter()
+        if t >= deadline:
+            return done / (t - t0)
+
+
+def measure(jobs: list[tuple[str, Callable[[], int]]], rounds: int, seconds: float) -> dict[str, float]:
+    for _, run in jobs:  # warm-up (and a last correctness run)
+        run()
+    rates: dict[str, list[float]] = {k: [] for k, _ in jobs}
+    for r in range(rounds):
+        order = jobs[r % len(jobs):] + jobs[: r % len(jobs)]
+        for key, run in order:
+            rates[key].append(timed(run, seconds))
+        print(f"  round {r + 1}/{rounds} done", file=sys.stderr)
+    return {k: statistics.median(v) for k, v in rates.items()}
+
+
+# --------------------------------------------------------------------------- output
+def fmt_rate(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.0f}"
+
+
+def fmt_ratio(x: float | None, ref: float | None) -> str:
+    if x is None or not ref:
+        return "–"
+    r = x / ref
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.2f}×"
+
+
+def machine_note() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, "
+            f"{platform.python_implementation()} {platform.python_version()}")
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    parts = [f"amsparse {amsparse.__version__} (backend {amsparse.BACKEND})"]
+    for dist in ("amshan", "dlms-cosem", "gurux-dlms"):
+        try:
+            parts.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=0.5, help="time per contender per round")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    args = ap.parse_args(argv)
+
+    frames = select_frames()
+    if not frames:
+        print("no frames selected (corpus missing?)", file=sys.stderr)
+        return 1
+    peers, missing = peer_contenders()
+    contenders = peers + amsparse_contenders()
+
+    # correctness first: which frames does each contender decode to amsparse's value?
+    ok: dict[str, list[dict[str, Any]]] = {}
+    notes: list[str] = []
+    for c in contenders:
+        if c.check is None:
+            ok[c.name] = frames
+            continue
+        good, bad = [], []
+        for f in frames:
+            try:
+                got = c.check(f)
+            except Exception:
+                got = None
+            (good if got is not None and float(got) == float(f["power"]) else bad).append(f)
+        ok[c.name] = good
+        if bad:
+            vend = sorted({f["vendor"] for f in bad})
+            notes.append(f"{c.name}: excluded {len(bad)} of {len(frames)} frames it does not decode to the "
+                         f"same active power ({', '.join(vend)}: {', '.join(f['id'] for f in bad)})")
+    for m in missing:
+        notes.append(f"{m}: not installed, left out")
+    contenders = [c for c in contenders if ok[c.name]]
+    common_ids = set.intersection(*[{f["id"] for f in ok[c.name]} for c in contenders])
+    common = [f for f in frames if f["id"] in common_ids]
+    full_ok = [c for c in contenders if len(ok[c.name]) == len(frames)]
+    if not common:
+        print("no frame that every contender decodes", file=sys.stderr)
+        return 1
+
+    mean_len = sum(len(f["raw"]) for f in common) / len(common)
+    print(f"frames: {len(frames)} selected; common set {len(common)} "
+          f"({', '.join(sorted({f['vendor'] for f in common}))}), mean {mean_len:.0f} bytes", file=sys.stderr)
+
+    jobs: list[tuple[str, Callable[[], int]]] = []
+    for c in contenders:
+        jobs.append(((c.name + "|common"), c.make(common)))
+    if len(common) != len(frames):
+        for c in full_ok:
+            jobs.append(((c.name + "|full"), c.make(frames)))
+    t_start = time.time()
+    res = measure(jobs, args.rounds, args.seconds)
+    elapsed = time.time() - t_start
+
+    ref_c = res.get("amshan 2 (HdlcFrameReader + AutoDecoder)|common")
+    ref_f = res.get("amshan 2 (HdlcFrameReader + AutoDecoder)|full")
+    show_full = len(common) != len(frames)
+    vend_common = ", ".join(sorted({f["vendor"] for f in common}))
+    head = (f"| contender | frames/s, common set ({len(common)} frames: {vend_common}) | vs amshan |"
+            + (f" frames/s, all {len(frames)} frames (+Kaifa) | vs amshan |" if show_full else ""))
+    lines = [head, "|---|---:|---:|" + ("---:|---:|" if show_full else "")]
+    rows = []
+    for c in contenders:
+        rc = res.get(c.name + "|common")
+        rf = res.get(c.name + "|full") if show_full else None
+        label = c.name + (f" ({c.note})" if c.note else "")
+        row = f"| {label} | {fmt_rate(rc)} | {fmt_ratio(rc, ref_c)} |"
+        if show_full:
+            row += f" {fmt_rate(rf)} | {fmt_ratio(rf, ref_f)} |"
+        lines.append(row)
+        rows.append((c.name, c.kind, rc))
+    today = _dt.date.today().isoformat()
+    cmd = "python benchmarks/compare_peers.py" + (f" --rounds {args.rounds}" if args.rounds != 5 else "") + (
+        f" --seconds {args.seconds:g}" if args.seconds != 0.5 else "")
+    block = [
+        f"Measured {today} on {machine_note()} (shared, noisy box); {versions()}.",
+        f"Command: `{cmd}` — {args.rounds} rounds, each contender {args.seconds:g} s per round, "
+        f"alternating in one process; median of the rounds ({elapsed:.0f} s in all). "
+        f"Frames: unencrypted Norwegian HDLC list-2 frames of the shared corpus, mean {mean_len:.0f} bytes "
+        f"on the common set.",
+        "",
+        *lines,
+        "",
+    ]
+    if notes:
+        block += ["Exclusions (each checked before timing: a frame counts for a contender only if it "
+                  "returns amsparse's active power import):", ""]
+        block += [f"- {n}" for n in notes]
+        block.append("")
+    text = "\n".join(block)
+    print(text)
+
+    if not args.no_write:
+        docs = ROOT / "docs"
+        docs.mkdir(exist_ok=True)
+        write_doc(docs / "performance.md", text)
+        try:
+            write_chart(docs / "performance.png", rows, len(common), today)
+        except ImportError:
+            print("matplotlib not installed: no chart", file=sys.stderr)
+    return 0
+
+
+def write_doc(path: Path, text: str) -> None:
+    block = f"{BEGIN}\n{text}\n{END}"
+    if path.exists():
+        doc = path.read_text(encoding="utf-8")
+        if BEGIN in doc and END in doc:
+            pre, rest = doc.split(BEGIN, 1)
+            _, post = rest.split(END, 1)
+            doc = pre + block + post
+        else:
+            doc = doc.rstrip("\n") + "\n\n## Peer comparison\n\n" + block + "\n"
+    else:
+        doc = "# Performance\n\n## Peer comparison\n\n" + block + "\n"
+    path.write_text(doc, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def write_chart(path: Path, rows: list[tuple[str, str, float | None]], nframes: int, today: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in rows if r[2]]
+    colors = {"peer": "#888888", "amsparse": "#1f77b4", "floor": "#2ca02c"}
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
+    names = [r[0] for r in rows][::-1]
+    vals = [r[2] for r in rows][::-1]
+    ax.barh(names, vals, color=[colors[r[1]] for r in rows][::-1])
+    ax.set_xscale("log")
+    ax.set_xlabel(f"frames/s (log scale), {nframes} real Norwegian list-2 frames")
+    ax.set_title(f"HAN frame decoding throughput, one process, {today}")
+    for y, v in enumerate(vals):
+        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
+    ax.set_xlim(right=max(vals) * 20)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
