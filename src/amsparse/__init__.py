@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ._batch import FrameTable, decode_batch
 from ._errors import (
     AmsparseError,
     ApduError,
@@ -56,6 +57,7 @@ __all__ = [
     "CosemTime",
     "DecodeError",
     "Frame",
+    "FrameTable",
     "FrameError",
     "IncompleteFrameError",
     "ObisCode",
@@ -70,6 +72,7 @@ __all__ = [
     "builtin_profiles",
     "compile_profile",
     "decode_apdu",
+    "decode_batch",
     "decode_frame",
     "fcs16",
     "load_profiles",

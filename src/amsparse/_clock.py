@@ -47,8 +47,22 @@ def _fixed(minutes: int) -> _dt.timezone:
     return _UTC if minutes == 0 else _dt.timezone(_dt.timedelta(minutes=minutes))
 
 
+#: bounded caches shared by both backends.  Consecutive frames carry clocks that
+#: differ by seconds, but the same few bytes recur (headers repeat in the list-2
+#: and list-3 frames of one push, replays and tests decode the same frames); the
+#: cached values are immutable (frozen dataclass, aware datetime), so sharing
+#: them cannot leak state between frames.  Both twins go through these
+#: functions, so the cache cannot make them disagree.
+CACHE_SIZE = 4096
+
+
 def parse_datetime(b: bytes) -> CosemDateTime:
     """12 bytes → :class:`CosemDateTime` (no validation beyond wildcards)."""
+    return _parse_datetime(b if type(b) is bytes else bytes(b))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parse_datetime(b: bytes) -> CosemDateTime:
     year = (b[0] << 8) | b[1]
     dev = (b[9] << 8) | b[10]
     if dev == 0x8000:
@@ -85,6 +99,12 @@ def parse_time(b: bytes) -> CosemTime:
 
 def to_datetime(c: CosemDateTime, zone: _dt.tzinfo, policy: int) -> _dt.datetime | None:
     """Aware datetime for a meter clock, or ``None`` when it has none."""
+    return _to_datetime(c, zone, policy)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _to_datetime(c: CosemDateTime, zone: _dt.tzinfo, policy: int) -> _dt.datetime | None:
+    # keyed by value: equal clocks, equal zones and the same policy give equal results
     if c.invalid:
         return None
     f = _complete_fields(c)
@@ -95,10 +115,41 @@ def to_datetime(c: CosemDateTime, zone: _dt.tzinfo, policy: int) -> _dt.datetime
         # the zone's standard offset at that date: utcoffset - dst of a local reading
         probe = wall.replace(tzinfo=zone)
         std = (probe.utcoffset() or _dt.timedelta()) - (probe.dst() or _dt.timedelta())
-        utc = (wall - std).replace(tzinfo=_UTC)
-        return utc.astimezone(zone)
+        try:
+            utc = (wall - std).replace(tzinfo=_UTC)
+            return utc.astimezone(zone)
+        except OverflowError:  # year 1 / 9999 shifted out of datetime's range
+            return None
     if policy != CLOCK_LOCAL and c.deviation is not None:
         if not -840 <= c.deviation <= 840:
             return None
         return _dt.datetime(*f, tzinfo=_fixed(-c.deviation))
     return _dt.datetime(*f, tzinfo=zone)
+
+
+_EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
+_US = _dt.timedelta(microseconds=1)
+
+
+def wall_offset_us(zone: _dt.tzinfo, policy: int, y: int, m: int, d: int, h: int) -> int | None:
+    """UTC epoch µs minus the wall clock read as UTC, for the wall times of one
+    hour whose deviation is not used (``CLOCK_LOCAL``, ``CLOCK_STANDARD``, or
+    an unspecified deviation), or ``None`` when :func:`to_datetime` gives no
+    datetime there or the offset differs between the hour's first and last
+    second (a transition inside the hour).
+
+    Lets the compiled batch decoder turn clocks into epoch microseconds
+    without a datetime per frame; defined through :func:`to_datetime` so the
+    two cannot disagree (assuming, as every tz database zone does, at most one
+    offset change within an hour).
+    """
+    out = None
+    for mi, s in ((0, 0), (59, 59)):
+        t = to_datetime(CosemDateTime(y, m, d, None, h, mi, s, None, None, None), zone, policy)
+        if t is None:
+            return None
+        off = (t - _EPOCH_NAIVE.replace(tzinfo=_UTC)) // _US - (_dt.datetime(y, m, d, h, mi, s) - _EPOCH_NAIVE) // _US
+        if out is not None and off != out:
+            return None
+        out = off
+    return out

@@ -27,3 +27,14 @@ def decode_apdu(
     tz: str | None = None,
     source: int = -1,
 ) -> Frame: ...
+
+# columnar entry point used by amsparse._batch (fills an amsparse._batch.FrameTable)
+def decode_into(
+    table: object,
+    buf: bytes,
+    items: list[tuple[int, int, int, int]],
+    profiles: ProfileSet | None,
+    profile: str | CompiledProfile | None,
+    tz: str | None,
+    reject_hdlc: object,
+) -> object: ...

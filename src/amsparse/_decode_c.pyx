@@ -16,10 +16,13 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.ref cimport Py_INCREF
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memcmp
+from libc.math cimport NAN
+from cpython.object cimport Py_SIZE
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
 from ._errors import (
+    DecodeError,
     ApduError,
     ChecksumError,
     FrameError,
@@ -572,9 +575,32 @@ cdef object _scale(object raw, object scaler):
     return raw / 10 ** (-scaler)
 
 
+cdef class _Plan:
+    """How the elements of one frame "shape" are named and scaled.
+
+    Built by the reference path (``_build_plan``) from the first frame of a
+    shape; every later frame of the same shape (same layout, element count,
+    OBIS codes, tags, string lengths, frame-supplied scaler presence, list
+    version, HDLC source, profile set, profile and zone) reuses it.
+    """
+    cdef object ps, profile_arg
+    cdef object prof, prof_id, list_entry, list_name, zone, policy, overrides
+    cdef tuple names, obis_out
+    cdef list kinds, d_scalers, d_units, fields, defaults
+    cdef Py_ssize_t i_version, i_meter_id, i_meter_type, i_meter_time
+
+
+cdef Py_ssize_t _first(tuple names, str name):
+    cdef Py_ssize_t i
+    for i in range(len(names)):
+        if names[i] == name:
+            return i
+    return -1
+
+
 @cython.boundscheck(True)
 @cython.wraparound(True)
-cdef object _resolve(
+cdef _Plan _build_plan(
     int layout,
     list elements,
     Py_ssize_t count,
@@ -582,23 +608,19 @@ cdef object _resolve(
     object profile,
     object source,
     object tz,
-    object header,
-    object invoke_id,
-    object address,
     Py_ssize_t offset,
 ):
     cdef object version, prof, generic, list_entry, field_idx, zone, policy
-    cdef object table, obis, value, f_scaler, f_unit, name, kind, d_scaler, d_unit, idx_obj
-    cdef object raw, raw_tv, prefix, table_, f, meter_type, list_version, meter_id
-    cdef object header_clock, header_time
-    cdef list names, obis_out, raws, raw_tags, scalers, units, kinds, defaults, fields, values, out_raws
-    cdef Py_ssize_t i, j, nel
-    cdef long long idx, obis_c
-    cdef int tag, kind_c
+    cdef object obis, value, f_scaler, f_unit, name, kind, d_scaler, d_unit
+    cdef list names, obis_out, scalers, units, kinds, defaults, fields
+    cdef Py_ssize_t i, nel
+    cdef long long idx
+    cdef int tag
     cdef tuple el
     cdef bint use_prof, prof_is_generic
     cdef object p_names, p_kinds, p_scalers, p_units, p_obis, p_by_obis
     cdef object g_names, g_kinds, g_scalers, g_units, g_obis, g_by_obis, g_by_cde
+    cdef _Plan plan
 
     version = _list_version(layout, elements)
     prof = _choose_profile(profiles, layout, count, version, source, profile)
@@ -626,8 +648,6 @@ cdef object _resolve(
 
     names = []
     obis_out = []
-    raws = []
-    raw_tags = []
     scalers = []
     units = []
     kinds = []
@@ -696,32 +716,100 @@ cdef object _resolve(
             d_scaler, d_unit = 0, -1
         names.append(name)
         obis_out.append(obis)
-        raw_tags.append(tag_obj)
-        raws.append(value)
         kinds.append(kind)
         fields.append(idx if (use_prof or prof_is_generic) else -1)
-        if f_scaler is not None:
-            scalers.append(f_scaler)
-            units.append(f_unit)
-            defaults.append(False)
-        else:
-            scalers.append(d_scaler)
-            units.append(d_unit)
-            defaults.append(True)
+        scalers.append(d_scaler)
+        units.append(d_unit)
+        defaults.append(f_scaler is None)
 
-    # convert raw values by kind
+    plan = _Plan()
+    plan.ps = profiles
+    plan.profile_arg = profile
+    plan.prof = prof
+    plan.prof_id = prof.id
+    plan.list_entry = list_entry
+    plan.list_name = list_entry[0] if list_entry is not None else None
+    plan.zone = zone
+    plan.policy = policy
+    plan.overrides = prof.overrides
+    plan.names = tuple(names)
+    plan.obis_out = tuple(obis_out)
+    plan.kinds = kinds
+    plan.d_scalers = scalers
+    plan.d_units = units
+    plan.fields = fields
+    plan.defaults = defaults
+    plan.i_version = _first(plan.names, "list_version")
+    plan.i_meter_id = _first(plan.names, "meter_id")
+    plan.i_meter_type = _first(plan.names, "meter_type")
+    plan.i_meter_time = _first(plan.names, "meter_time")
+    return plan
+
+
+cdef inline object _text_at(list values, Py_ssize_t i):
+    cdef object v
+    if i < 0:
+        return None
+    v = values[i]
+    return v if isinstance(v, str) else None
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+cdef object _apply_overrides(_Plan plan, object meter_type, list scalers):
+    cdef object prefix, table_, f
+    cdef Py_ssize_t j
+    if plan.overrides and meter_type is not None:
+        for prefix, table_ in plan.overrides:
+            if meter_type.startswith(prefix):
+                for j in range(len(plan.fields)):
+                    f = plan.fields[j]
+                    if plan.defaults[j] and f in table_:
+                        scalers[j] = table_[f]
+                break
+    return None
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+cdef object _finish(_Plan plan, list elements, object header, object invoke_id, object address):
+    """The reference conversion of the elements' values under ``plan``."""
+    cdef list scalers, units, values, out_raws, raw_tags
+    cdef object value, kind, raw, zone, policy, meter_type, header_clock, header_time
+    cdef Py_ssize_t i, j, nel
+    cdef int tag
+    cdef tuple el
+
+    zone = plan.zone
+    policy = plan.policy
+    scalers = []
+    units = []
     values = []
     out_raws = []
-    for j in range(len(raws)):
-        tag = raw_tags[j]
-        value = raws[j]
-        kind = kinds[j]
+    raw_tags = []
+    nel = len(elements)
+    j = 0
+    for i in range(nel):
+        el = <tuple>elements[i]
+        tag = el[1]
+        if tag == T_NULL:
+            continue
+        value = el[2]
+        kind = plan.kinds[j]
+        if plan.defaults[j]:
+            scalers.append(plan.d_scalers[j])
+            units.append(plan.d_units[j])
+        else:
+            scalers.append(el[3])
+            units.append(el[4])
+        raw_tags.append(tag)
         if tag == T_DATETIME or (kind == KIND_DATETIME and tag == T_OCTETS and len(value) == 12):
             raw = value if tag == T_DATETIME else parse_datetime(value)
             out_raws.append(raw)
             values.append(to_datetime(raw, zone, policy))
             scalers[j] = 0
             units[j] = -1
+            j += 1
             continue
         if kind == KIND_STRING and tag == T_OCTETS:
             value = value.decode("latin-1")
@@ -729,43 +817,33 @@ cdef object _resolve(
         if kind == KIND_STRING and isinstance(value, str):
             values.append(value.rstrip("\x00 "))
             scalers[j] = 0
-            continue
-        if _is_numeric(tag):
+        elif _is_numeric(tag):
             values.append(value)  # scaled below, after overrides
         else:
             scalers[j] = 0
             values.append(value)
+        j += 1
 
-    list_version = _text(names, values, "list_version")
-    meter_id = _text(names, values, "meter_id")
-    meter_type = _text(names, values, "meter_type")
-    if prof.overrides and meter_type is not None:
-        for prefix, table_ in prof.overrides:
-            if meter_type.startswith(prefix):
-                for j in range(len(fields)):
-                    f = fields[j]
-                    if defaults[j] and f in table_:
-                        scalers[j] = table_[f]
-                break
-    for j in range(len(raws)):
-        tag = raw_tags[j]
-        if _is_numeric(tag):
+    meter_type = _text_at(values, plan.i_meter_type)
+    _apply_overrides(plan, meter_type, scalers)
+    for j in range(len(values)):
+        if _is_numeric(raw_tags[j]):
             values[j] = _scale(values[j], scalers[j])
 
     header_clock = parse_datetime(header) if header is not None else None
     header_time = to_datetime(header_clock, zone, policy) if header_clock is not None else None
     return Frame(
-        prof.id,
-        list_entry[0] if list_entry is not None else None,
-        list_version,
-        meter_id,
+        plan.prof_id,
+        plan.list_name,
+        _text_at(values, plan.i_version),
+        _text_at(values, plan.i_meter_id),
         meter_type,
         header_clock,
         header_time,
         invoke_id,
         address,
-        tuple(names),
-        tuple(obis_out),
+        plan.names,
+        plan.obis_out,
         tuple(out_raws),
         tuple(scalers),
         tuple(units),
@@ -782,6 +860,407 @@ cdef object _text(list names, list values, str name):
     except ValueError:
         return None
     return v if isinstance(v, str) else None
+
+
+# --------------------------------------------------------------------------- fast path
+#
+# The reference path above builds a Python (tag, value) tree, flattens it and
+# resolves names per element.  For the common frames the walk below records
+# the A-XDR body in a C array of nodes instead, detects the layout on that
+# array, and looks the frame's "shape" up in a cache of _Plan objects (built
+# by the reference path from the first frame of that shape).  Anything it
+# does not handle -- an error of any kind, long counts, rare tags, too many
+# nodes, a shape not seen yet -- goes down the reference path, which raises
+# the reference exceptions.  So the fast path only ever returns what the
+# reference path would have returned.
+
+cdef enum:
+    MAX_NODES = 512
+    SIG_MAX = 8192
+    PLAN_CACHE_MAX = 1024
+
+cdef struct Node:
+    int tag
+    int nchild
+    int next        # index of the node after this subtree
+    int is_unsigned
+    Py_ssize_t pos  # strings: payload start
+    Py_ssize_t length
+    long long ival
+    unsigned long long uval
+    double fval
+
+cdef struct El:
+    long long obis  # -1: no OBIS code
+    int node
+    int has_scaler
+    int scaler
+    int unit
+
+cdef dict _PLANS = {}
+
+
+cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int depth,
+               Node* nodes, int* nn) noexcept:
+    """0: one value walked into ``nodes``; -1: leave this frame to the reference path."""
+    cdef Py_ssize_t pos = ppos[0]
+    cdef int me, tag, k, w, nlen
+    cdef long long count, i, length
+    cdef unsigned long long v
+    cdef unsigned int u32
+    cdef float f32
+    cdef unsigned char b
+    if pos >= end or nn[0] >= MAX_NODES:
+        return -1
+    me = nn[0]
+    nn[0] = me + 1
+    tag = d[pos]
+    pos += 1
+    nodes[me].tag = tag
+    nodes[me].nchild = 0
+    nodes[me].is_unsigned = 0
+    if tag == T_ARRAY or tag == T_STRUCT:
+        if depth >= C_MAX_DEPTH or pos >= end:
+            return -1
+        b = d[pos]
+        if b >= 0x80:
+            return -1
+        count = b
+        pos += 1
+        if count > end - pos:
+            return -1
+        nodes[me].nchild = <int>count
+        for i in range(count):
+            if _walk(d, &pos, end, depth + 1, nodes, nn) < 0:
+                return -1
+        nodes[me].next = nn[0]
+        ppos[0] = pos
+        return 0
+    nodes[me].next = me + 1
+    if tag == T_NULL:
+        ppos[0] = pos
+        return 0
+    if tag == T_U8 or tag == T_ENUM or tag == T_U16:
+        w = 2 if tag == T_U16 else 1
+        if pos + w > end:
+            return -1
+        nodes[me].ival = <long long>_be(d + pos, w)
+        ppos[0] = pos + w
+        return 0
+    if tag == T_I8:
+        if pos + 1 > end:
+            return -1
+        nodes[me].ival = <signed char>d[pos]
+        ppos[0] = pos + 1
+        return 0
+    if tag == T_I16:
+        if pos + 2 > end:
+            return -1
+        nodes[me].ival = <short>(<unsigned short>_be(d + pos, 2))
+        ppos[0] = pos + 2
+        return 0
+    if tag == T_I32:
+        if pos + 4 > end:
+            return -1
+        nodes[me].ival = <int>(<unsigned int>_be(d + pos, 4))
+        ppos[0] = pos + 4
+        return 0
+    if tag == T_I64:
+        if pos + 8 > end:
+            return -1
+        nodes[me].ival = <long long>_be(d + pos, 8)
+        ppos[0] = pos + 8
+        return 0
+    if tag == T_U32 or tag == T_U64:
+        w = 4 if tag == T_U32 else 8
+        if pos + w > end:
+            return -1
+        nodes[me].uval = _be(d + pos, w)
+        nodes[me].is_unsigned = 1
+        ppos[0] = pos + w
+        return 0
+    if tag == T_BCD:
+        if pos + 1 > end:
+            return -1
+        b = d[pos]
+        if (b >> 4) > 9 or (b & 0x0F) > 9:
+            return -1
+        nodes[me].ival = (b >> 4) * 10 + (b & 0x0F)
+        ppos[0] = pos + 1
+        return 0
+    if tag == T_F32:
+        if pos + 4 > end:
+            return -1
+        u32 = <unsigned int>_be(d + pos, 4)
+        memcpy(&f32, &u32, 4)
+        nodes[me].fval = <double>f32
+        ppos[0] = pos + 4
+        return 0
+    if tag == T_F64:
+        if pos + 8 > end:
+            return -1
+        v = _be(d + pos, 8)
+        memcpy(&nodes[me].fval, &v, 8)
+        ppos[0] = pos + 8
+        return 0
+    if tag == T_OCTETS or tag == T_VISIBLE:
+        if pos >= end:
+            return -1
+        b = d[pos]
+        if b < 0x80:
+            length = b
+            pos += 1
+        else:
+            nlen = b & 0x7F
+            if nlen == 0 or nlen > 4 or pos + 1 + nlen > end:
+                return -1
+            length = <long long>_be(d + pos + 1, nlen)
+            pos += 1 + nlen
+        if length > end - pos:
+            return -1
+        nodes[me].pos = pos
+        nodes[me].length = <Py_ssize_t>length
+        ppos[0] = pos + <Py_ssize_t>length
+        return 0
+    return -1  # bool, bit-string, utf8, date/time tags...: reference path
+
+
+cdef inline bint _n_obis(Node* n) noexcept:
+    return n.tag == T_OCTETS and n.length == 6
+
+
+cdef inline bint _n_leaf(Node* n) noexcept:
+    return n.tag != T_ARRAY and n.tag != T_STRUCT
+
+
+cdef int _cflatten(const unsigned char* d, Node* nodes, El* els, int* nel_out, int* layout_out,
+                   int* count_out) noexcept:
+    """``_flatten`` on the node array; -1 for shapes left to the reference path."""
+    cdef int n, c, k, v, s, start, rest, nel, i
+    cdef int items[MAX_NODES]
+    cdef bint ok, anyo
+    if nodes[0].tag != T_ARRAY and nodes[0].tag != T_STRUCT:
+        return -1
+    n = nodes[0].nchild
+    c = 1
+    for i in range(n):
+        items[i] = c
+        c = nodes[c].next
+    count_out[0] = n
+    nel = 0
+    if n:
+        ok = True
+        for i in range(n):
+            k = items[i]
+            if not (nodes[k].tag == T_STRUCT and nodes[k].nchild >= 2 and _n_obis(&nodes[k + 1])):
+                ok = False
+                break
+        if ok:
+            for i in range(n):
+                k = items[i]
+                v = nodes[k + 1].next
+                if not _n_leaf(&nodes[v]):
+                    return -1
+                els[nel].obis = <long long>_be(d + nodes[k + 1].pos, 6)
+                els[nel].node = v
+                els[nel].has_scaler = 0
+                if nodes[k].nchild >= 3:
+                    s = nodes[v].next
+                    if (nodes[s].tag == T_STRUCT and nodes[s].nchild == 2
+                            and nodes[s + 1].tag == T_I8 and nodes[s + 2].tag == T_ENUM):
+                        els[nel].has_scaler = 1
+                        els[nel].scaler = <int>nodes[s + 1].ival
+                        els[nel].unit = <int>nodes[s + 2].ival
+                nel += 1
+            nel_out[0] = nel
+            layout_out[0] = LAYOUT_OBIS
+            return 0
+    for start in range(2):
+        rest = n - start
+        if rest < 2 or rest % 2:
+            continue
+        ok = True
+        anyo = False
+        for i in range(start, n, 2):
+            k = items[i]
+            if _n_obis(&nodes[k]):
+                anyo = True
+            elif nodes[k].tag != T_NULL:
+                ok = False
+                break
+        if ok and anyo:
+            if start:
+                if not _n_leaf(&nodes[items[0]]):
+                    return -1
+                els[nel].obis = -1
+                els[nel].node = items[0]
+                els[nel].has_scaler = 0
+                nel += 1
+            for i in range(start, n, 2):
+                k = items[i]
+                if nodes[k].tag == T_NULL:
+                    continue
+                v = items[i + 1]
+                if not _n_leaf(&nodes[v]):
+                    return -1
+                els[nel].obis = <long long>_be(d + nodes[k].pos, 6)
+                els[nel].node = v
+                els[nel].has_scaler = 0
+                nel += 1
+            nel_out[0] = nel
+            layout_out[0] = LAYOUT_OBIS
+            return 0
+    for i in range(n):
+        if not _n_leaf(&nodes[items[i]]):
+            return -1
+        els[i].obis = -1
+        els[i].node = items[i]
+        els[i].has_scaler = 0
+    nel_out[0] = n
+    layout_out[0] = LAYOUT_POSITIONAL
+    return 0
+
+
+cdef int _version_el(Node* nodes, El* els, int nel, int layout) noexcept:
+    """Index of the element ``_list_version`` reads, or -1."""
+    cdef int i
+    if layout == LAYOUT_OBIS:
+        for i in range(nel):
+            if els[i].obis >= 0 and ((els[i].obis >> 8) & 0xFFFFFF) == VERSION_CDE:
+                return i
+        if els[0].obis < 0:
+            return 0
+        return -1
+    if nel > 1:
+        return 0
+    return -1
+
+
+cdef object _signature(const unsigned char* d, Node* nodes, El* els, int nel, int layout,
+                       int count):
+    """bytes naming the frame's shape (see _Plan), or None if too long."""
+    cdef unsigned char buf[SIG_MAX]
+    cdef Py_ssize_t p = 0, ln
+    cdef int i, k, ve
+    cdef Node* nd
+    if 16 + <Py_ssize_t>nel * 16 > SIG_MAX:
+        return None
+    buf[0] = <unsigned char>layout
+    memcpy(buf + 1, &count, sizeof(int))
+    memcpy(buf + 5, &nel, sizeof(int))
+    p = 9
+    for i in range(nel):
+        nd = &nodes[els[i].node]
+        memcpy(buf + p, &els[i].obis, 8)
+        buf[p + 8] = <unsigned char>nd.tag
+        buf[p + 9] = <unsigned char>els[i].has_scaler
+        ln = nd.length if (nd.tag == T_OCTETS or nd.tag == T_VISIBLE) else 0
+        memcpy(buf + p + 10, &ln, sizeof(Py_ssize_t))
+        p += 10 + sizeof(Py_ssize_t)
+    ve = _version_el(nodes, els, nel, layout)
+    if ve >= 0:
+        nd = &nodes[els[ve].node]
+        buf[p] = <unsigned char>nd.tag
+        p += 1
+        if nd.tag == T_OCTETS or nd.tag == T_VISIBLE:
+            if p + nd.length > SIG_MAX:
+                return None
+            memcpy(buf + p, d + nd.pos, nd.length)
+            p += nd.length
+    return PyBytes_FromStringAndSize(<const char*>buf, p)
+
+
+cdef object _node_number(Node* nd):
+    if nd.tag == T_F32 or nd.tag == T_F64:
+        return nd.fval
+    if nd.is_unsigned:
+        return nd.uval
+    return nd.ival
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
+cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* els, int nel,
+                         object header, object invoke_id, object address):
+    """``_finish`` on the node array (same conversions, same objects)."""
+    cdef list scalers, units, values, out_raws
+    cdef object kind, raw, value, zone, policy, meter_type, header_clock, header_time
+    cdef bytes bs
+    cdef Py_ssize_t i, j, nout
+    cdef int tag
+    cdef Node* nd
+    cdef unsigned char numeric[MAX_NODES]
+
+    zone = plan.zone
+    policy = plan.policy
+    scalers = []
+    units = []
+    values = []
+    out_raws = []
+    j = 0
+    for i in range(nel):
+        nd = &nodes[els[i].node]
+        tag = nd.tag
+        if tag == T_NULL:
+            continue
+        kind = plan.kinds[j]
+        if els[i].has_scaler:
+            scalers.append(els[i].scaler)
+            units.append(els[i].unit)
+        else:
+            scalers.append(plan.d_scalers[j])
+            units.append(plan.d_units[j])
+        numeric[j] = 0
+        if tag == T_OCTETS or tag == T_VISIBLE:
+            bs = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
+            if tag == T_OCTETS and kind == KIND_DATETIME and nd.length == 12:
+                raw = parse_datetime(bs)
+                out_raws.append(raw)
+                values.append(to_datetime(raw, zone, policy))
+                scalers[j] = 0
+                units[j] = -1
+                j += 1
+                continue
+            if tag == T_VISIBLE or kind == KIND_STRING:
+                raw = bs.decode("latin-1")
+            else:
+                raw = bs
+            out_raws.append(raw)
+            values.append((<str>raw).rstrip("\x00 ") if kind == KIND_STRING else raw)
+            scalers[j] = 0
+        else:  # numeric (the walker admits no other leaf tags)
+            raw = _node_number(nd)
+            out_raws.append(raw)
+            values.append(raw)
+            numeric[j] = 1
+        j += 1
+
+    meter_type = _text_at(values, plan.i_meter_type)
+    _apply_overrides(plan, meter_type, scalers)
+    nout = j
+    for j in range(nout):
+        if numeric[j]:
+            values[j] = _scale(values[j], scalers[j])
+
+    header_clock = parse_datetime(header) if header is not None else None
+    header_time = to_datetime(header_clock, zone, policy) if header_clock is not None else None
+    return Frame(
+        plan.prof_id,
+        plan.list_name,
+        _text_at(values, plan.i_version),
+        _text_at(values, plan.i_meter_id),
+        meter_type,
+        header_clock,
+        header_time,
+        invoke_id,
+        address,
+        plan.names,
+        plan.obis_out,
+        tuple(out_raws),
+        tuple(scalers),
+        tuple(units),
+        tuple(values),
+    )
 
 
 # --------------------------------------------------------------------------- APDU
@@ -803,6 +1282,12 @@ cdef object _decode_info(
     cdef object invoke_id, header, body, bval, elements
     cdef tuple fl
     cdef Py_ssize_t count
+    cdef Node nodes[MAX_NODES]
+    cdef El els[MAX_NODES]
+    cdef int nn, nel, flayout, fcount
+    cdef Py_ssize_t wpos
+    cdef object key, sig, frame
+    cdef _Plan plan
     if llc:
         if end - pos < 3 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00:
             raise ApduError("information field does not start with the LLC header E6 E7 00", pos)
@@ -845,6 +1330,18 @@ cdef object _decode_info(
     else:
         raise ApduError(f"bad date-time field 0x{marker:02X} (expected 00, 0C or 09 0C)", pos)
     body_pos = pos
+    key = None
+    if (tz is None or type(tz) is str) and type(source) is int:
+        nn = 0
+        wpos = pos
+        if (_walk(d, &wpos, end, 0, nodes, &nn) == 0 and wpos == end
+                and _cflatten(d, nodes, els, &nel, &flayout, &fcount) == 0):
+            sig = _signature(d, nodes, els, nel, flayout, fcount)
+            if sig is not None:
+                key = (sig, id(profiles), id(profile), tz, source)
+                plan = _PLANS.get(key)
+                if plan is not None and plan.ps is profiles and plan.profile_arg is profile:
+                    return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
     body = _read_value(d, &pos, end, 0)
     if pos != end:
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
@@ -854,8 +1351,13 @@ cdef object _decode_info(
     layout = fl[0]
     elements = fl[1]
     count = len(<list>bval) if (btag == T_ARRAY or btag == T_STRUCT) else 1
-    return _resolve(layout, <list>elements, count, profiles, profile, source, tz, header,
-                    invoke_id, address, body_pos)
+    plan = _build_plan(layout, <list>elements, count, profiles, profile, source, tz, body_pos)
+    frame = _finish(plan, <list>elements, header, invoke_id, address)
+    if key is not None:
+        if len(_PLANS) >= PLAN_CACHE_MAX:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return frame
 
 
 cdef tuple _prepare(object profiles, object profile):
@@ -895,3 +1397,405 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
     n = PyBytes_GET_SIZE(buf)
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
     return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
+
+
+# --------------------------------------------------------------------------- batch
+#
+# decode_into(): the columnar entry point used by amsparse._batch.  A frame whose
+# shape has a plan (see above) is written straight into the table's typed
+# columns -- doubles, int64, int8 -- with no Python object per reading; clocks
+# become UTC epoch microseconds in C (zone offsets cached per wall-clock
+# minute, computed by amsparse._clock.wall_offset_us from to_datetime itself).
+# Every other frame (first of its shape, errors, rare tags, overrides) goes
+# through decode_frame and the table's Python append, which is the reference.
+
+from cpython cimport array as carray
+import array as _pyarray
+from ._clock import wall_offset_us as _wall_offset_us
+
+cdef long long NAT_US = -9223372036854775807LL - 1
+
+cdef enum:
+    OFF_CACHE = 1024
+
+cdef long long _off_key[OFF_CACHE]
+cdef long long _off_val[OFF_CACHE]
+cdef void* _off_zone[OFF_CACHE]
+cdef int _off_policy[OFF_CACHE]
+cdef char _off_state[OFF_CACHE]   # 0 empty, 1 offset, 2 no constant offset
+cdef list _ZONES_SEEN = []        # keeps the zones the cache points at alive
+
+cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept:
+    cdef long long era, yoe, doy, doe
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+cdef inline int _mdays(int y, int m) noexcept:
+    if m == 2:
+        return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
+    if m == 4 or m == 6 or m == 9 or m == 11:
+        return 30
+    return 31
+
+
+cdef long long _clock_us(const unsigned char* b, object zone, int policy) except? -2:
+    """``epoch_us(to_datetime(parse_datetime(b[:12]), zone, policy))`` without objects."""
+    cdef int year = (b[0] << 8) | b[1]
+    cdef int month = b[2], day = b[3], hour = b[5], minute = b[6], second = b[7], hund = b[8]
+    cdef int dev = (b[9] << 8) | b[10]
+    cdef int status = b[11]
+    cdef long long wall, key, off
+    cdef int slot
+    cdef object r
+    if status != 0xFF and (status & 1):
+        return NAT_US
+    if year == 0xFFFF or month == 0xFF or day == 0xFF or hour == 0xFF or minute == 0xFF or second == 0xFF:
+        return NAT_US
+    if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1 or day > _mdays(year, month):
+        return NAT_US
+    if hour > 23 or minute > 59 or second > 59:
+        return NAT_US
+    wall = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+    wall = wall * 1000000 + (0 if (hund == 0xFF or hund > 99) else hund * 10000)
+    if policy != 1 and policy != 2 and dev != 0x8000:  # CLOCK_DEVIATION, specified
+        if dev & 0x8000:
+            dev -= 0x10000
+        if dev < -840 or dev > 840:
+            return NAT_US
+        return wall + <long long>dev * 60000000
+    key = ((<long long>year * 16 + month) * 32 + day) * 32 + hour
+    slot = <int>((((<unsigned long long>key) * 0x9E3779B97F4A7C15ULL
+                   + (<unsigned long long><size_t><void*>zone) * 0xBF58476D1CE4E5B9ULL
+                   + <unsigned long long>policy * 0x94D049BB133111EBULL) >> 40) % OFF_CACHE)
+    if not (_off_state[slot] and _off_key[slot] == key and _off_zone[slot] == <void*>zone
+            and _off_policy[slot] == policy):
+        r = _wall_offset_us(zone, policy, year, month, day, hour)
+        if zone not in _ZONES_SEEN:
+            _ZONES_SEEN.append(zone)
+        _off_key[slot] = key
+        _off_zone[slot] = <void*>zone
+        _off_policy[slot] = policy
+        if r is None:
+            _off_state[slot] = 2
+        else:
+            _off_state[slot] = 1
+            _off_val[slot] = r
+    if _off_state[slot] == 2:  # no offset constant over the minute: the exact way
+        r = to_datetime(parse_datetime(PyBytes_FromStringAndSize(<const char*>b, 12)), zone, policy)
+        if r is None:
+            return NAT_US
+        return (r - _EPOCH_UTC) // _ONE_US
+    return wall + _off_val[slot]
+
+import datetime as _datetime
+_EPOCH_UTC = _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
+_ONE_US = _datetime.timedelta(microseconds=1)
+
+
+cdef inline int _push_d(carray.array a, double v) except -1:
+    # resize_smart raises MemoryError; never write past a failed resize
+    cdef Py_ssize_t n = Py_SIZE(a)
+    carray.resize_smart(a, n + 1)
+    a.data.as_doubles[n] = v
+    return 0
+
+cdef inline int _push_q(carray.array a, long long v) except -1:
+    # resize_smart raises MemoryError; never write past a failed resize
+    cdef Py_ssize_t n = Py_SIZE(a)
+    carray.resize_smart(a, n + 1)
+    a.data.as_longlongs[n] = v
+    return 0
+
+cdef inline int _push_b(carray.array a, signed char v) except -1:
+    # resize_smart raises MemoryError; never write past a failed resize
+    cdef Py_ssize_t n = Py_SIZE(a)
+    carray.resize_smart(a, n + 1)
+    a.data.as_schars[n] = v
+    return 0
+
+cdef inline int _push_i(carray.array a, int v) except -1:
+    # resize_smart raises MemoryError; never write past a failed resize
+    cdef Py_ssize_t n = Py_SIZE(a)
+    carray.resize_smart(a, n + 1)
+    a.data.as_ints[n] = v
+    return 0
+
+
+cdef double _POW10D[23]
+_k = 0
+for _k in range(23):
+    _POW10D[_k] = float(10 ** _k)
+
+
+cdef class _TableWriter:
+    """C-side view of one amsparse._batch.FrameTable being filled."""
+    cdef object table
+    cdef list cols_d, cols_q, cols_b      # per column: value, raw, scaler arrays
+    cdef dict col_of                       # name -> column number
+    cdef dict plan_cols                    # plan -> array('i') column per output element
+    cdef dict plan_scalers                 # plan -> {meter_type code: scalers after overrides}
+    cdef carray.array status, header_time, meter_time
+    cdef list cat_codes                    # 5 code arrays in _CATEGORICAL order
+    cdef list last_raw                     # per text key: last raw bytes seen
+    cdef list last_code
+
+    def __init__(self, table):
+        self.table = table
+        self.cols_d = []
+        self.cols_q = []
+        self.cols_b = []
+        self.col_of = {}
+        self.plan_cols = {}
+        self.plan_scalers = {}
+        self.status = table.status
+        self.header_time = table.header_time
+        self.meter_time = table.meter_time
+        self.cat_codes = [table.codes[k] for k in
+                          ("profile_id", "list_name", "list_version", "meter_id", "meter_type")]
+        self.last_raw = [None, None, None]
+        self.last_code = [-1, -1, -1]
+        self.sync()
+
+    cdef sync(self):
+        """Pick up columns the Python path added."""
+        cdef object name
+        t = self.table
+        for name in t.columns:
+            if name not in self.col_of:
+                self.col_of[name] = len(self.cols_d)
+                self.cols_d.append(t.columns[name])
+                self.cols_q.append(t.raw[name])
+                self.cols_b.append(t.scalers[name])
+
+    cdef carray.array _columns_for(self, _Plan plan, Node* nodes, El* els, int nel):
+        cdef carray.array out = _pyarray.array("i")
+        cdef int i, j = 0, tag
+        cdef set used = set()
+        cdef object name
+        for i in range(nel):
+            tag = nodes[els[i].node].tag
+            if tag == T_NULL:
+                continue
+            name = plan.names[j]
+            if _is_numeric(tag) and name not in used:
+                used.add(name)
+                if name not in self.col_of:
+                    self.table._new_column(name)
+                    self.sync()
+                out.append(self.col_of[name])
+            else:
+                out.append(-1)
+            j += 1
+        self.plan_cols[plan] = out
+        return out
+
+    cdef int _text_code(self, int which, str key, _Plan plan, Py_ssize_t idx,
+                        const unsigned char* d, Node* nodes, El* els, int nel) except -2:
+        """Category code of the text value of output element ``idx`` (-1: none)."""
+        cdef int i, j = 0, tag
+        cdef object kind, text, last
+        cdef Node* nd = NULL
+        if idx < 0:
+            return -1
+        for i in range(nel):
+            if nodes[els[i].node].tag == T_NULL:
+                continue
+            if j == idx:
+                nd = &nodes[els[i].node]
+                break
+            j += 1
+        tag = nd.tag
+        kind = plan.kinds[idx]
+        if tag == T_OCTETS:
+            if kind != KIND_STRING:
+                return -1  # bytes or a clock: not text
+        elif tag != T_VISIBLE:
+            return -1
+        last = self.last_raw[which]
+        if (last is not None and PyBytes_GET_SIZE(<bytes>last) == nd.length
+                and memcmp(PyBytes_AS_STRING(<bytes>last), d + nd.pos, nd.length) == 0):
+            return self.last_code[which]
+        raw = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
+        text = raw.decode("latin-1")
+        if kind == KIND_STRING:
+            text = text.rstrip("\x00 ")
+        code = self.table._code(key, text)
+        self.last_raw[which] = raw
+        self.last_code[which] = code
+        return code
+
+    cdef int add(self, const unsigned char* d, Py_ssize_t n, object ps, object profile,
+                 object tz) except -1:
+        """1: the frame went into the columns; 0: use the reference path."""
+        cdef Hdlc h
+        cdef Node nodes[MAX_NODES]
+        cdef El els[MAX_NODES]
+        cdef int nn = 0, nel, flayout, fcount, i, j, c, tag, ncols, k, policy
+        cdef Py_ssize_t pos, end, wpos, hdr = -1, row
+        cdef _Plan plan
+        cdef carray.array cols
+        cdef Node* nd
+        cdef object sc_obj, key, sig, kind, per
+        cdef list d_scalers
+        cdef long long sc, iv, mt = NAT_US
+        cdef double v
+        cdef signed char sc8
+        cdef bint big
+        # HDLC: the scanner checked flags, HCS and FCS; anything odd -> reference
+        if n < 9 or d[0] != 0x7E or (d[1] & 0xF0) != 0xA0 or (d[1] & 0x08):
+            return 0
+        if (((d[1] & 0x07) << 8) | d[2]) + 2 != n:
+            return 0
+        try:
+            _parse_hdlc(d, n, &h)
+        except Exception:
+            return 0
+        pos = h.info_start
+        end = h.info_end
+        if end - pos < 9 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00 or d[pos + 3] != 0x0F:
+            return 0
+        pos += 8
+        if d[pos] == 0x00:
+            pos += 1
+        elif d[pos] == 0x0C and pos + 13 <= end:
+            hdr = pos + 1
+            pos += 13
+        elif d[pos] == 0x09 and pos + 14 <= end and d[pos + 1] == 0x0C:
+            hdr = pos + 2
+            pos += 14
+        else:
+            return 0
+        wpos = pos
+        if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
+                or _cflatten(d, nodes, els, &nel, &flayout, &fcount) != 0):
+            return 0
+        sig = _signature(d, nodes, els, nel, flayout, fcount)
+        if sig is None:
+            return 0
+        key = (sig, id(ps), id(profile), tz, <long>h.src)
+        plan = _PLANS.get(key)
+        if plan is None or plan.ps is not ps or plan.profile_arg is not profile:
+            return 0
+        cols = self.plan_cols.get(plan)
+        if cols is None:
+            cols = self._columns_for(plan, nodes, els, nel)
+        policy = plan.policy
+        # clocks first: the only step that may call back into Python
+        if plan.i_meter_time >= 0:
+            j = 0
+            for i in range(nel):
+                nd = &nodes[els[i].node]
+                if nd.tag == T_NULL:
+                    continue
+                if j == plan.i_meter_time:
+                    if nd.tag == T_OCTETS and nd.length == 12 and plan.kinds[j] == KIND_DATETIME:
+                        mt = _clock_us(d + nd.pos, plan.zone, policy)
+                    break
+                j += 1
+        codes = [
+            self.table._code("profile_id", plan.prof_id),
+            self.table._code("list_name", plan.list_name),
+            self._text_code(0, "list_version", plan, plan.i_version, d, nodes, els, nel),
+            self._text_code(1, "meter_id", plan, plan.i_meter_id, d, nodes, els, nel),
+            self._text_code(2, "meter_type", plan, plan.i_meter_type, d, nodes, els, nel),
+        ]
+        d_scalers = plan.d_scalers
+        if plan.overrides:  # scaler overrides by meter type: one list per (plan, meter type)
+            per = self.plan_scalers.get(plan)
+            if per is None:
+                per = self.plan_scalers[plan] = {}
+            d_scalers = per.get(codes[4])
+            if d_scalers is None:
+                d_scalers = list(plan.d_scalers)
+                _apply_overrides(plan, None if codes[4] < 0 else self.table.categories["meter_type"][codes[4]],
+                                 d_scalers)
+                per[codes[4]] = d_scalers
+        _push_q(self.header_time, _clock_us(d + hdr, plan.zone, policy) if hdr >= 0 else NAT_US)
+        _push_q(self.meter_time, mt)
+        for k in range(5):
+            _push_i(<carray.array>self.cat_codes[k], <int>codes[k])
+        _push_b(self.status, 0)
+        ncols = len(self.cols_d)
+        for c in range(ncols):
+            _push_d(<carray.array>self.cols_d[c], NAN)
+            _push_q(<carray.array>self.cols_q[c], -9223372036854775807LL - 1)
+            _push_b(<carray.array>self.cols_b[c], 0)
+        row = Py_SIZE(self.status) - 1
+        j = 0
+        for i in range(nel):
+            nd = &nodes[els[i].node]
+            tag = nd.tag
+            if tag == T_NULL:
+                continue
+            c = cols.data.as_ints[j]
+            if c >= 0:
+                if els[i].has_scaler:
+                    sc_obj = els[i].scaler
+                else:
+                    sc_obj = d_scalers[j]
+                sc = sc_obj if (type(sc_obj) is int and -1000 < sc_obj < 1000) else 1000
+                big = False
+                if tag == T_F32 or tag == T_F64:
+                    v = nd.fval
+                    iv = -9223372036854775807LL - 1
+                elif nd.is_unsigned:
+                    v = <double>nd.uval
+                    big = nd.uval > 9007199254740992ULL
+                    iv = <long long>nd.uval if nd.uval <= 9223372036854775807ULL else -9223372036854775807LL - 1
+                else:
+                    iv = nd.ival
+                    v = <double>iv
+                    big = iv > 9007199254740992LL or iv < -9007199254740992LL
+                if big or sc > 22 or sc < -22:
+                    v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
+                elif sc > 0:
+                    v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
+                elif sc < 0:
+                    v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
+                (<carray.array>self.cols_d[c]).data.as_doubles[row] = v
+                (<carray.array>self.cols_q[c]).data.as_longlongs[row] = iv
+                sc8 = <signed char>sc if -128 <= sc <= 127 else 0
+                (<carray.array>self.cols_b[c]).data.as_schars[row] = sc8
+            j += 1
+        self.table._n = row + 1
+        return 1
+
+
+def decode_into(table, buf, items, profiles, profile, tz, reject_hdlc):
+    """Fill ``table`` (an amsparse._batch.FrameTable) from the scanner ``items``
+    over ``buf`` (bytes); see amsparse._batch."""
+    cdef bytes b = <bytes>buf
+    cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(b)
+    cdef _TableWriter w = _TableWriter(table)
+    cdef object ps, prof, kw
+    cdef Py_ssize_t start, stop
+    cdef int kind
+    ps, prof = _prepare(profiles, profile)
+    kw = {}
+    if profile is not None:
+        kw["profile"] = profile
+    if tz is not None:
+        kw["tz"] = tz
+    for item in items:
+        kind = (<tuple>item)[0]
+        start = (<tuple>item)[1]
+        stop = (<tuple>item)[2]
+        if kind == 0:
+            table.bytes_discarded += stop - start
+        elif kind == 1:
+            if w.add(d + start, stop - start, ps, prof, tz):
+                continue
+            try:
+                frame = decode_frame(b[start:stop], profiles, **kw)
+            except DecodeError as e:
+                table._append_error(e)
+            else:
+                table._append_frame(frame)
+            w.sync()
+        else:
+            table._append_error(reject_hdlc(b, start))
+    return table

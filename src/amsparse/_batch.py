@@ -1,0 +1,398 @@
+"""Columnar batch decoding: a whole capture -> one :class:`FrameTable`.
+
+``decode_batch(source)`` finds the HDLC frames in a capture buffer (the stream
+scanner of :mod:`amsparse._stream`, so noise between frames is skipped exactly
+as :class:`~amsparse.StreamDecoder` skips it) or takes an iterable of single
+frames, decodes each one with the selected backend's ``decode_frame`` and
+appends its readings to typed columns (``array.array``: buffer protocol, no
+numpy needed).  One row per frame candidate; a frame that does not decode gets
+a non-zero :attr:`FrameTable.status` and its message in
+:attr:`FrameTable.errors` instead of raising.
+
+Columns:
+
+* ``columns[name]``: ``array('d')`` of scaled values (NaN where a row lacks the
+  reading or the reading is not a number); ``raw[name]`` (``array('q')``, the
+  integer as sent, :data:`RAW_MISSING` where absent or not an integer) and
+  ``scalers[name]`` (``array('b')``, the power of ten applied) beside it;
+* ``header_time`` / ``meter_time``: ``array('q')`` of **UTC epoch
+  microseconds**, :data:`NAT` (``-2**63``, numpy's NaT) where the frame has no
+  such clock or it is not representable;
+* ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
+  ``meter_type``: categorical, ``codes[key]`` (``array('i')``, -1 for ``None``)
+  into ``categories[key]`` (a list); ``table.meter_id`` etc. give plain lists;
+* ``status`` (``array('b')``): 0 decoded, else one of :data:`ERROR_CODES`;
+  ``errors``: ``{row: "ExceptionType: message"}`` for the rejected rows.
+
+Segmented HDLC frames are not reassembled here (a row with
+``SegmentedFrameError`` status each); use :class:`~amsparse.StreamDecoder` for
+meters that segment their pushes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from array import array
+from typing import Any, Iterable, Union
+
+from . import _decode_py
+from ._errors import (
+    ApduError,
+    ChecksumError,
+    DecodeError,
+    FrameError,
+    IncompleteFrameError,
+    ProfileMismatchError,
+    SegmentedFrameError,
+    UnsupportedApduError,
+)
+
+__all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "decode_batch"]
+
+#: "not a time" in the int64 time columns (numpy's NaT)
+NAT = -(2**63)
+#: "no integer" in the raw columns
+RAW_MISSING = -(2**63)
+
+#: status code -> exception type name (0 is "decoded")
+ERROR_CODES = {
+    1: "ChecksumError",
+    2: "FrameError",
+    3: "IncompleteFrameError",
+    4: "ApduError",
+    5: "UnsupportedApduError",
+    6: "SegmentedFrameError",
+    7: "ProfileMismatchError",
+    8: "DecodeError",
+}
+# most specific first (subclasses before their bases)
+_CODE_OF: list[tuple[type, int]] = [
+    (ChecksumError, 1),
+    (IncompleteFrameError, 3),
+    (SegmentedFrameError, 6),
+    (UnsupportedApduError, 5),
+    (ProfileMismatchError, 7),
+    (FrameError, 2),
+    (ApduError, 4),
+    (DecodeError, 8),
+]
+
+_CATEGORICAL = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_US = _dt.timedelta(microseconds=1)
+_NAN = math.nan
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+#: bytes scanned per step of a capture (bounds the scanner's transient item list)
+_CHUNK = 1 << 20
+
+Source = Union[bytes, bytearray, memoryview, Iterable[bytes]]
+
+
+def epoch_us(t: _dt.datetime | None) -> int:
+    """Aware datetime -> UTC epoch microseconds (:data:`NAT` for ``None``)."""
+    if t is None:
+        return NAT
+    return (t - _EPOCH) // _US
+
+
+def _error_code(e: DecodeError) -> int:
+    for cls, code in _CODE_OF:
+        if isinstance(e, cls):
+            return code
+    return 8  # pragma: no cover
+
+
+class FrameTable:
+    """Columnar result of :func:`decode_batch` (see the module docs)."""
+
+    __slots__ = (
+        "columns", "raw", "scalers", "codes", "categories", "_cat_index",
+        "header_time", "meter_time", "status", "errors", "bytes_discarded", "_n",
+    )
+
+    def __init__(self) -> None:
+        self.columns: dict[str, array] = {}
+        self.raw: dict[str, array] = {}
+        self.scalers: dict[str, array] = {}
+        self.codes: dict[str, array] = {k: array("i") for k in _CATEGORICAL}
+        self.categories: dict[str, list[str]] = {k: [] for k in _CATEGORICAL}
+        self._cat_index: dict[str, dict[str, int]] = {k: {} for k in _CATEGORICAL}
+        self.header_time = array("q")
+        self.meter_time = array("q")
+        self.status = array("b")
+        self.errors: dict[int, str] = {}
+        self.bytes_discarded = 0
+        self._n = 0
+
+    # -- building ----------------------------------------------------------------
+    def _new_column(self, name: str) -> None:
+        n = self._n
+        self.columns[name] = array("d", [_NAN]) * n
+        self.raw[name] = array("q", [RAW_MISSING]) * n
+        self.scalers[name] = array("b", [0]) * n
+
+    def _code(self, key: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        index = self._cat_index[key]
+        code = index.get(value)
+        if code is None:
+            code = index[value] = len(self.categories[key])
+            self.categories[key].append(value)
+        return code
+
+    def _append_error(self, e: DecodeError) -> None:
+        row = self._n
+        self.errors[row] = f"{type(e).__name__}: {e}"
+        self.status.append(_error_code(e))
+        for key in _CATEGORICAL:
+            self.codes[key].append(-1)
+        self.header_time.append(NAT)
+        self.meter_time.append(NAT)
+        for name in self.columns:
+            self.columns[name].append(_NAN)
+            self.raw[name].append(RAW_MISSING)
+            self.scalers[name].append(0)
+        self._n = row + 1
+
+    def _append_frame(self, f: Any) -> None:
+        # Frame internals are read directly: no Reading objects are built
+        self.status.append(0)
+        codes = self.codes
+        codes["profile_id"].append(self._code("profile_id", f.profile_id))
+        codes["list_name"].append(self._code("list_name", f.list_name))
+        codes["list_version"].append(self._code("list_version", f.list_version))
+        codes["meter_id"].append(self._code("meter_id", f.meter_id))
+        codes["meter_type"].append(self._code("meter_type", f.meter_type))
+        self.header_time.append(epoch_us(f.header_time))
+        self.meter_time.append(epoch_us(f.meter_time))
+        columns = self.columns
+        seen = 0
+        for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
+            t = type(value)
+            if t is not int and t is not float:
+                continue  # text, bytes, clocks, bool: not a numeric column
+            col = columns.get(name)
+            if col is None:
+                self._new_column(name)
+                col = columns[name]
+            elif len(col) > self._n:
+                continue  # a name twice in one frame: the first one wins
+            col.append(value)
+            self.raw[name].append(raw if type(raw) is int and _I64_MIN <= raw <= _I64_MAX else RAW_MISSING)
+            self.scalers[name].append(scaler if -128 <= scaler <= 127 else 0)
+            seen += 1
+        self._n += 1
+        if seen != len(columns):
+            n = self._n
+            for name, col in columns.items():
+                if len(col) < n:
+                    col.append(_NAN)
+                    self.raw[name].append(RAW_MISSING)
+                    self.scalers[name].append(0)
+
+    # -- access ------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def names(self) -> list[str]:
+        """The reading columns, in order of first appearance."""
+        return list(self.columns)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.columns:
+            return self.columns[name]
+        if name in _CATEGORICAL:
+            return self.decoded(name)
+        if name in ("header_time", "meter_time", "status"):
+            return getattr(self, name)
+        raise KeyError(name)
+
+    def decoded(self, key: str) -> list[str | None]:
+        """A categorical column as a plain list (``None`` where absent)."""
+        cats = self.categories[key]
+        return [None if c < 0 else cats[c] for c in self.codes[key]]
+
+    @property
+    def profile_id(self) -> list[str | None]:
+        return self.decoded("profile_id")
+
+    @property
+    def list_name(self) -> list[str | None]:
+        return self.decoded("list_name")
+
+    @property
+    def list_version(self) -> list[str | None]:
+        return self.decoded("list_version")
+
+    @property
+    def meter_id(self) -> list[str | None]:
+        return self.decoded("meter_id")
+
+    @property
+    def meter_type(self) -> list[str | None]:
+        return self.decoded("meter_type")
+
+    def __repr__(self) -> str:
+        bad = sum(1 for s in self.status if s)
+        return f"<FrameTable rows={self._n} columns={len(self.columns)} rejected={bad}>"
+
+    # -- conversions (lazy optional imports, numeric data not copied) -------------
+    def to_numpy(self) -> dict[str, Any]:
+        """``{column: ndarray}`` sharing memory with the columns (times as
+        ``datetime64[us]``, UTC; categorical columns as object arrays)."""
+        np = _need("numpy", "numpy")
+        out: dict[str, Any] = {}
+        for key in _CATEGORICAL:
+            out[key] = np.array(self.decoded(key), dtype=object)
+        out["header_time"] = np.frombuffer(self.header_time, dtype=np.int64).view("datetime64[us]")
+        out["meter_time"] = np.frombuffer(self.meter_time, dtype=np.int64).view("datetime64[us]")
+        out["status"] = np.frombuffer(self.status, dtype=np.int8)
+        for name, col in self.columns.items():
+            out[name] = np.frombuffer(col, dtype=np.float64)
+        return out
+
+    def to_arrow(self) -> Any:
+        """A ``pyarrow.Table``; numeric buffers are wrapped, not copied (times
+        ``timestamp[us, tz=UTC]`` with nulls for NaT, categoricals dictionary-encoded)."""
+        pa = _need("pyarrow", "arrow")
+        n = self._n
+        arrays: dict[str, Any] = {}
+        for key in _CATEGORICAL:
+            codes = pa.Array.from_buffers(pa.int32(), n, [_validity(pa, self.codes[key], -1), pa.py_buffer(self.codes[key])])
+            arrays[key] = pa.DictionaryArray.from_arrays(codes, pa.array(self.categories[key], pa.string()))
+        ts = pa.timestamp("us", tz="UTC")
+        for key in ("header_time", "meter_time"):
+            col = getattr(self, key)
+            arrays[key] = pa.Array.from_buffers(ts, n, [_validity(pa, col, NAT), pa.py_buffer(col)])
+        arrays["status"] = pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(self.status)])
+        for name, col in self.columns.items():
+            arrays[name] = pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(col)])
+        return pa.table(arrays)
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` built from :meth:`to_numpy` (times tz-aware UTC)."""
+        pd = _need("pandas", "pandas")
+        cols = self.to_numpy()
+        data: dict[str, Any] = {}
+        for key, arr in cols.items():
+            if key in ("header_time", "meter_time"):
+                data[key] = pd.Series(arr, copy=False).dt.tz_localize("UTC")
+            elif key in _CATEGORICAL:
+                data[key] = pd.Categorical(arr.tolist())
+            else:
+                data[key] = arr
+        return pd.DataFrame(data, copy=False)
+
+    def to_polars(self) -> Any:
+        """A ``polars.DataFrame`` (through Arrow when pyarrow is installed, else numpy)."""
+        pl = _need("polars", "polars")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            cols = self.to_numpy()
+            return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in cols.items()})
+        return pl.from_arrow(self.to_arrow())
+
+
+def _validity(pa: Any, col: array, missing: int) -> Any:
+    if missing not in col:
+        return None
+    bits = bytearray((len(col) + 7) // 8)
+    for i, v in enumerate(col):
+        if v != missing:
+            bits[i >> 3] |= 1 << (i & 7)
+    return pa.py_buffer(bytes(bits))
+
+
+def _need(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"this conversion needs {module}: pip install 'amsparse[{extra}]'"
+        ) from None
+
+
+# --------------------------------------------------------------------------- decoding
+
+def _hdlc_error(buf: Any, start: int) -> DecodeError:
+    total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
+    try:
+        _decode_py.parse_hdlc(bytes(buf[start : start + total]))
+    except DecodeError as e:
+        return e
+    return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
+
+
+def _decode_batch(
+    source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
+    max_frame_size: int = 2050,
+) -> FrameTable:
+    from ._profiles import builtin_profiles
+    from ._stream import _scan
+
+    ps = builtin_profiles() if profiles is None else profiles
+    kw: dict[str, Any] = {}
+    if profile is not None:
+        kw["profile"] = profile
+    if tz is not None:
+        kw["tz"] = tz
+    decode = impl.decode_frame
+    table = FrameTable()
+    append, reject = table._append_frame, table._append_error
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        buf = bytes(source) if not isinstance(source, bytes) else source
+        into = getattr(impl, "decode_into", None)  # the compiled core fills the columns itself
+        # scan a window at a time: the scanner's item list stays small
+        pos, shared, n = 0, False, len(buf)
+        while True:
+            stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
+            final = stop_at == n
+            items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
+            if into is not None:
+                into(table, buf, items, profiles, profile, tz, _hdlc_error)
+            else:
+                for kind, start, stop, _aux in items:
+                    if kind == 0:
+                        table.bytes_discarded += stop - start
+                    elif kind == 1:
+                        try:
+                            frame = decode(buf[start:stop], ps, **kw)
+                        except DecodeError as e:
+                            reject(e)
+                        else:
+                            append(frame)
+                    else:
+                        reject(_hdlc_error(buf, start))
+            if final:
+                return table
+    for raw in source:
+        try:
+            frame = decode(raw, ps, **kw)
+        except DecodeError as e:
+            reject(e)
+        else:
+            append(frame)
+    return table
+
+
+def decode_batch(
+    source: Source,
+    profiles: Any = None,
+    *,
+    profile: Any = None,
+    tz: str | None = None,
+) -> FrameTable:
+    """Decode a whole capture (or an iterable of single frames) into a
+    :class:`FrameTable`; rejected frames become rows with a status, not
+    exceptions.  Uses the compiled core when it is available."""
+    from ._select import impl
+
+    return _decode_batch(source, profiles, profile, tz, impl)
