@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""atheris harness: decode_frame / decode_apdu of one backend.
+
+Fails on any exception that is not an ``amsparse.DecodeError``.  The backend
+is the one amsparse selects: set ``AMSPARSE_NO_EXTENSIONS=1`` for the Python
+twin (default: the compiled core; ``AMSPARSE_EXPECT_BACKEND=cython`` makes a
+missing extension an error instead of a silent fallback).  With
+``AMSPARSE_FUZZ_TWINS=1`` (and the extension present) every input is also
+decoded by the other backend and the outcomes must agree (same Frame, or same
+exception type and offset).
+
+    python fuzz/fuzz_decode.py fuzz/seeds/frame -max_total_time=45
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import atheris
+
+with atheris.instrument_imports():
+    import amsparse
+    from amsparse import DecodeError
+    from amsparse import _decode_py
+
+TWINS = os.environ.get("AMSPARSE_FUZZ_TWINS", "") not in ("", "0") and amsparse.BACKEND == "cython"
+IMPL = sys.modules["amsparse._decode_c"] if amsparse.BACKEND == "cython" else _decode_py
+_FIX = os.environ.get("AMSPARSE_FUZZ_FIX_CRC", "1") not in ("", "0")
+
+_T = []
+for _i in range(256):
+    _c = _i
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0x8408 if _c & 1 else _c >> 1
+    _T.append(_c)
+
+
+def _crc(data: bytes) -> int:
+    crc = 0xFFFF
+    for b in data:
+        crc = (crc >> 8) ^ _T[(crc ^ b) & 0xFF]
+    return crc ^ 0xFFFF
+
+
+def fix_crcs(frame: bytes) -> bytes:
+    """Recompute HCS/FCS so random mutations get past the checksums."""
+    n = len(frame)
+    if n < 9 or frame[0] != 0x7E:
+        return frame
+    pos = 3
+    for _ in range(2):
+        for _k in range(4):
+            if pos >= n - 3:
+                return frame
+            b = frame[pos]
+            pos += 1
+            if b & 1:
+                break
+    pos += 1
+    if pos + 2 > n - 3:
+        return frame
+    out = bytearray(frame)
+    h = _crc(out[1:pos])
+    out[pos], out[pos + 1] = h & 0xFF, h >> 8
+    f = _crc(out[1 : n - 3])
+    out[n - 3], out[n - 2] = f & 0xFF, f >> 8
+    return bytes(out)
+
+
+def _outcome(fn, data: bytes):  # type: ignore[no-untyped-def]
+    try:
+        return ("ok", fn(data)._key())
+    except DecodeError as e:
+        return ("err", type(e), e.offset)
+
+
+def _same(a, b) -> bool:  # type: ignore[no-untyped-def]
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def one(fn_name: str, data: bytes) -> None:
+    res = _outcome(getattr(IMPL, fn_name), data)
+    if TWINS:
+        other = _outcome(getattr(_decode_py, fn_name), data)
+        if not _same(res, other):
+            raise AssertionError(f"twins disagree on {fn_name}({data.hex()}): {res[:3]!r} vs {other[:3]!r}")
+
+
+def TestOneInput(data: bytes) -> None:
+    if not data:
+        return
+    mode = data[0] % 3
+    body = data[1:]
+    if mode == 0:
+        one("decode_frame", body)
+    elif mode == 1:
+        one("decode_frame", fix_crcs(body) if _FIX else body)
+    else:
+        one("decode_apdu", body)
+
+
+def main() -> None:
+    atheris.Setup(sys.argv, TestOneInput)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
