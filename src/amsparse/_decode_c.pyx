@@ -772,6 +772,32 @@ cdef object _apply_overrides(_Plan plan, object meter_type, list scalers):
 
 @cython.boundscheck(True)
 @cython.wraparound(True)
+
+cdef object _build_frame(_Plan plan, object meter_type, object header, object zone, int policy,
+                         object invoke_id, object address, list out_raws, list scalers,
+                         list units, list values):
+    """The Frame both the reference path and the fast path end in."""
+    header_clock = parse_datetime(header) if header is not None else None
+    header_time = to_datetime(header_clock, zone, policy) if header_clock is not None else None
+    return Frame(
+        plan.prof_id,
+        plan.list_name,
+        _text_at(values, plan.i_version),
+        _text_at(values, plan.i_meter_id),
+        meter_type,
+        header_clock,
+        header_time,
+        invoke_id,
+        address,
+        plan.names,
+        plan.obis_out,
+        tuple(out_raws),
+        tuple(scalers),
+        tuple(units),
+        tuple(values),
+    )
+
+
 cdef object _finish(_Plan plan, list elements, object header, object invoke_id, object address):
     """The reference conversion of the elements' values under ``plan``."""
     cdef list scalers, units, values, out_raws, raw_tags
@@ -830,25 +856,8 @@ cdef object _finish(_Plan plan, list elements, object header, object invoke_id, 
         if _is_numeric(raw_tags[j]):
             values[j] = _scale(values[j], scalers[j])
 
-    header_clock = parse_datetime(header) if header is not None else None
-    header_time = to_datetime(header_clock, zone, policy) if header_clock is not None else None
-    return Frame(
-        plan.prof_id,
-        plan.list_name,
-        _text_at(values, plan.i_version),
-        _text_at(values, plan.i_meter_id),
-        meter_type,
-        header_clock,
-        header_time,
-        invoke_id,
-        address,
-        plan.names,
-        plan.obis_out,
-        tuple(out_raws),
-        tuple(scalers),
-        tuple(units),
-        tuple(values),
-    )
+    return _build_frame(plan, meter_type, header, zone, policy, invoke_id, address,
+                        out_raws, scalers, units, values)
 
 
 @cython.boundscheck(True)
@@ -1242,25 +1251,8 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
         if numeric[j]:
             values[j] = _scale(values[j], scalers[j])
 
-    header_clock = parse_datetime(header) if header is not None else None
-    header_time = to_datetime(header_clock, zone, policy) if header_clock is not None else None
-    return Frame(
-        plan.prof_id,
-        plan.list_name,
-        _text_at(values, plan.i_version),
-        _text_at(values, plan.i_meter_id),
-        meter_type,
-        header_clock,
-        header_time,
-        invoke_id,
-        address,
-        plan.names,
-        plan.obis_out,
-        tuple(out_raws),
-        tuple(scalers),
-        tuple(units),
-        tuple(values),
-    )
+    return _build_frame(plan, meter_type, header, zone, policy, invoke_id, address,
+                        out_raws, scalers, units, values)
 
 
 # --------------------------------------------------------------------------- APDU
