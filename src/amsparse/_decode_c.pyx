@@ -915,7 +915,7 @@ cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int dep
     cdef Py_ssize_t pos = ppos[0]
     cdef int me, tag, k, w, nlen
     cdef long long count, i, length
-    cdef unsigned long long v
+    cdef unsigned long long v, u
     cdef unsigned int u32
     cdef float f32
     cdef unsigned char b
@@ -956,29 +956,15 @@ cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int dep
         nodes[me].ival = <long long>_be(d + pos, w)
         ppos[0] = pos + w
         return 0
-    if tag == T_I8:
-        if pos + 1 > end:
+    if tag == T_I8 or tag == T_I16 or tag == T_I32 or tag == T_I64:
+        w = 1 if tag == T_I8 else 2 if tag == T_I16 else 4 if tag == T_I32 else 8
+        if pos + w > end:
             return -1
-        nodes[me].ival = <signed char>d[pos]
-        ppos[0] = pos + 1
-        return 0
-    if tag == T_I16:
-        if pos + 2 > end:
-            return -1
-        nodes[me].ival = <short>(<unsigned short>_be(d + pos, 2))
-        ppos[0] = pos + 2
-        return 0
-    if tag == T_I32:
-        if pos + 4 > end:
-            return -1
-        nodes[me].ival = <int>(<unsigned int>_be(d + pos, 4))
-        ppos[0] = pos + 4
-        return 0
-    if tag == T_I64:
-        if pos + 8 > end:
-            return -1
-        nodes[me].ival = <long long>_be(d + pos, 8)
-        ppos[0] = pos + 8
+        u = _be(d + pos, w)
+        if w < 8 and u >> (8 * w - 1):  # sign-extend two's complement
+            u |= ~((1ULL << (8 * w)) - 1)
+        nodes[me].ival = <long long>u
+        ppos[0] = pos + w
         return 0
     if tag == T_U32 or tag == T_U64:
         w = 4 if tag == T_U32 else 8
