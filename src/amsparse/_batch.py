@@ -36,7 +36,6 @@ import math
 from array import array
 from typing import Any, Iterable, Union
 
-from . import _decode_py
 from ._errors import (
     ApduError,
     ChecksumError,
@@ -322,21 +321,12 @@ def _need(module: str, extra: str) -> Any:
 
 # --------------------------------------------------------------------------- decoding
 
-def _hdlc_error(buf: Any, start: int) -> DecodeError:
-    total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
-    try:
-        _decode_py.parse_hdlc(bytes(buf[start : start + total]))
-    except DecodeError as e:
-        return e
-    return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
-
-
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050,
 ) -> FrameTable:
     from ._profiles import builtin_profiles
-    from ._stream import _scan
+    from ._stream import _hdlc_error, _scan
 
     ps = builtin_profiles() if profiles is None else profiles
     kw: dict[str, Any] = {}

@@ -90,6 +90,17 @@ class BytesDiscarded:
 Event = Union[FrameDecoded, FrameRejected, BytesDiscarded]
 
 
+def _hdlc_error(buf: Any, start: int) -> DecodeError:
+    """The exact error ``parse_hdlc`` gives for the candidate frame the scanner
+    rejected at ``buf[start]`` (shared by StreamDecoder and decode_batch)."""
+    total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
+    try:
+        _decode_py.parse_hdlc(bytes(buf[start : start + total]))
+    except DecodeError as e:
+        return e
+    return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
+
+
 class StreamDecoder:
     """Incremental HDLC/DLMS decoder (sans-IO).
 
@@ -198,20 +209,12 @@ class StreamDecoder:
             if kind == 1:
                 self._frame(raw, events)
             else:
-                self._reject(events, raw, self._hdlc_error(buf, start))
+                self._reject(events, raw, _hdlc_error(buf, start))
         if resume:
             del buf[:resume]
         self._shared = shared
         self._need = need
         return events
-
-    def _hdlc_error(self, buf: bytearray, start: int) -> DecodeError:
-        total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
-        try:
-            _decode_py.parse_hdlc(bytes(buf[start : start + total]))
-        except DecodeError as e:
-            return e
-        return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
 
     def _reject(self, events: list[Event], raw: bytes, error: DecodeError) -> None:
         self.frames_rejected[type(error).__name__] += 1
