@@ -15,7 +15,6 @@ Pipeline for one frame::
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
@@ -645,5 +644,3 @@ def decode_apdu(
     llc = len(data) >= 3 and data[0] == 0xE6 and data[1] == 0xE7 and data[2] == 0x00
     return _decode_info(data, 0, len(data), ps, prof, source, tz, None, llc)
 
-
-_ = (_dt, KIND_BYTES)  # re-exported names kept for the Cython twin's docs
