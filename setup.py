@@ -44,6 +44,7 @@ def _extensions():
     ext = Extension(
         "amsparse._decode_c",
         ["src/amsparse/_decode_c.pyx"],
+        depends=["src/amsparse/_crc16.h"],
         extra_compile_args=extra if sys.platform != "win32" else [],
         extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
     )
@@ -52,6 +53,7 @@ def _extensions():
         exts.append(Extension(
             "amsparse._scan_c",
             ["src/amsparse/_scan_c.pyx"],
+            depends=["src/amsparse/_crc16.h"],
             extra_compile_args=extra if sys.platform != "win32" else [],
             extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
         ))

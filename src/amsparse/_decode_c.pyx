@@ -104,30 +104,12 @@ cdef inline bint _is_numeric(int tag) noexcept:
 
 # --------------------------------------------------------------------------- CRC
 
-cdef unsigned short _CRC_TABLE[256]
+cdef extern from "_crc16.h" nogil:
+    void ams_crc16_init() noexcept
+    unsigned int _crc "ams_crc16"(const unsigned char* p, size_t n) noexcept
 
 
-cdef void _make_table() noexcept:
-    cdef unsigned int i, crc, k
-    for i in range(256):
-        crc = i
-        for k in range(8):
-            if crc & 1:
-                crc = (crc >> 1) ^ 0x8408
-            else:
-                crc = crc >> 1
-        _CRC_TABLE[i] = <unsigned short>crc
-
-
-_make_table()
-
-
-cdef inline unsigned int _crc(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    cdef unsigned int crc = 0xFFFF
-    cdef Py_ssize_t i
-    for i in range(n):
-        crc = (crc >> 8) ^ _CRC_TABLE[(crc ^ p[i]) & 0xFF]
-    return (crc ^ 0xFFFF) & 0xFFFF
+ams_crc16_init()
 
 
 def fcs16(data, start=0, end=None):

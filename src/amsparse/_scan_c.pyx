@@ -7,7 +7,6 @@ format, length, addresses, HCS and FCS in C, and returns the list of
 """
 
 from libc.string cimport memchr
-from libc.stdint cimport uint16_t
 
 cdef enum:
     _NOTCAND = -1
@@ -18,31 +17,12 @@ DISCARD = 0
 FRAME = 1
 REJECT = 2
 
-cdef uint16_t _TABLE[256]
+cdef extern from "_crc16.h" nogil:
+    void ams_crc16_init() noexcept
+    unsigned int _fcs "ams_crc16"(const unsigned char* p, size_t n) noexcept
 
 
-cdef void _init_table() noexcept:
-    cdef int i, k
-    cdef uint16_t crc
-    for i in range(256):
-        crc = <uint16_t>i
-        for k in range(8):
-            if crc & 1:
-                crc = (crc >> 1) ^ 0x8408
-            else:
-                crc = crc >> 1
-        _TABLE[i] = crc
-
-
-_init_table()
-
-
-cdef inline uint16_t _fcs(const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    cdef uint16_t crc = 0xFFFF
-    cdef Py_ssize_t k
-    for k in range(n):
-        crc = (crc >> 8) ^ _TABLE[(crc ^ p[k]) & 0xFF]
-    return crc ^ 0xFFFF
+ams_crc16_init()
 
 
 cdef inline Py_ssize_t _find_flag(const unsigned char* b, Py_ssize_t i, Py_ssize_t end) noexcept nogil:
