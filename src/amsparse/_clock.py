@@ -153,3 +153,27 @@ def wall_offset_us(zone: _dt.tzinfo, policy: int, y: int, m: int, d: int, h: int
             return None
         out = off
     return out
+
+
+def utc_local_offset(zone: _dt.tzinfo, y: int, m: int, d: int, h: int) -> tuple[int, int] | None:
+    """``(wall minus UTC in µs, fold)`` of ``zone`` for the UTC instants of one
+    hour (``y-m-d h:00`` to ``h:59:59`` UTC), or ``None`` when either changes
+    within the hour or the local time is out of datetime's range.
+
+    With :func:`wall_offset_us`, lets the compiled core build the aware
+    datetime of a ``CLOCK_STANDARD`` clock (UTC -> the zone's wall time, as
+    :func:`to_datetime` does with ``astimezone``) without a zone lookup per
+    frame; defined through ``astimezone`` so the two cannot disagree.
+    """
+    out = None
+    for mi, s in ((0, 0), (59, 59)):
+        u = _dt.datetime(y, m, d, h, mi, s, tzinfo=_UTC)
+        try:
+            t = u.astimezone(zone)
+        except OverflowError:
+            return None
+        r = ((t.replace(tzinfo=None) - u.replace(tzinfo=None)) // _US, t.fold)
+        if out is not None and r != out:
+            return None
+        out = r
+    return out
