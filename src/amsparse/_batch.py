@@ -337,17 +337,19 @@ def _decode_batch(
     decode = impl.decode_frame
     table = FrameTable()
     append, reject = table._append_frame, table._append_error
+    # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
+    writer_cls = getattr(impl, "TableWriter", None)
+    writer = writer_cls(table, profiles, profile, tz) if writer_cls is not None else None
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
-        into = getattr(impl, "decode_into", None)  # the compiled core fills the columns itself
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         while True:
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
             items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
-            if into is not None:
-                into(table, buf, items, profiles, profile, tz, _hdlc_error)
+            if writer is not None:
+                writer.add_items(buf, items, _hdlc_error)
             else:
                 for kind, start, stop, _aux in items:
                     if kind == 0:
@@ -362,7 +364,12 @@ def _decode_batch(
                     else:
                         reject(_hdlc_error(buf, start))
             if final:
-                return table
+                return writer.finish() if writer is not None else table
+    if writer is not None:
+        add = writer.add_raw
+        for raw in source:
+            add(raw)
+        return writer.finish()
     for raw in source:
         try:
             frame = decode(raw, ps, **kw)

@@ -1,8 +1,11 @@
 """Type stub for the compiled core; it mirrors :mod:`amsparse._decode_py`."""
 
-from typing import Final, Literal
+from datetime import datetime, tzinfo
+from typing import Any, Callable, Final, Literal
 
-from ._model import Frame
+from ._batch import FrameTable
+from ._errors import DecodeError
+from ._model import CosemDateTime, Frame
 from ._profiles import CompiledProfile, ProfileSet
 
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
@@ -28,13 +31,38 @@ def decode_apdu(
     source: int = -1,
 ) -> Frame: ...
 
-# columnar entry point used by amsparse._batch (fills an amsparse._batch.FrameTable)
-def decode_into(
-    table: object,
-    buf: bytes,
+# columnar writer used by amsparse._batch (fills an empty amsparse._batch.FrameTable)
+class TableWriter:
+    def __init__(
+        self,
+        table: FrameTable,
+        profiles: ProfileSet | None = None,
+        profile: str | CompiledProfile | None = None,
+        tz: str | None = None,
+    ) -> None: ...
+    def add_items(
+        self,
+        buf: bytes,
+        items: list[tuple[int, int, int, int]],
+        reject_hdlc: Callable[[bytes, int], DecodeError],
+    ) -> None: ...
+    def add_raw(self, data: bytes | bytearray | memoryview) -> None: ...
+    def add_frame(self, f: Frame) -> None: ...
+    def add_error(self, e: DecodeError) -> None: ...
+    def finish(self) -> FrameTable: ...
+
+# StreamDecoder's loop over a run of plain frames (see amsparse._stream)
+def decode_run(
+    buf: bytearray,
     items: list[tuple[int, int, int, int]],
+    i: int,
     profiles: ProfileSet | None,
     profile: str | CompiledProfile | None,
     tz: str | None,
-    reject_hdlc: object,
-) -> object: ...
+    event_cls: type,
+    events: list[Any],
+    reject: Callable[[list[Any], bytes, DecodeError], None],
+) -> tuple[int, int, int]: ...
+
+# test hook: (CosemDateTime, aware datetime or None, epoch us) of a 12-byte clock
+def _check_clock(b: bytes, zone: tzinfo, policy: int) -> tuple[CosemDateTime, datetime | None, int]: ...

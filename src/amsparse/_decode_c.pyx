@@ -211,6 +211,54 @@ cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out) except -1:
     return 0
 
 
+cdef int _hdlc_fields(const unsigned char* d, Py_ssize_t n, Hdlc* out, bint check) noexcept:
+    """_parse_hdlc without exceptions (and, with ``check`` false, without the
+    CRCs, for frames the stream scanner has checked): 0 and the fields, or -1
+    for anything _parse_hdlc would reject (it then says why)."""
+    cdef Py_ssize_t total, fcs_pos, pos = 3
+    cdef unsigned long v
+    cdef int a, k
+    cdef unsigned char b
+    if n < 9 or d[0] != 0x7E or (d[1] & 0xF0) != 0xA0:
+        return -1
+    total = (((d[1] & 0x07) << 8) | d[2]) + 2
+    if total != n or d[n - 1] != 0x7E:
+        return -1
+    fcs_pos = total - 3
+    for a in range(2):
+        v = 0
+        k = 0
+        while True:
+            if k == 4 or pos + k >= fcs_pos:
+                return -1
+            b = d[pos + k]
+            v = (v << 8) | b
+            if b & 1:
+                if k == 2:
+                    return -1
+                break
+            k += 1
+        pos += k + 1
+        if a == 0:
+            out.dest = v
+        else:
+            out.src = v
+    if pos >= fcs_pos:
+        return -1
+    out.control = d[pos]
+    pos += 1
+    if pos + 2 > fcs_pos or pos + 2 == fcs_pos:
+        return -1
+    if check and _crc(d + 1, pos - 1) != (d[pos] | (<unsigned int>d[pos + 1] << 8)):
+        return -1
+    if check and _crc(d + 1, fcs_pos - 1) != (d[fcs_pos] | (<unsigned int>d[fcs_pos + 1] << 8)):
+        return -1
+    out.segmented = (d[1] & 0x08) != 0
+    out.info_start = pos + 2
+    out.info_end = fcs_pos
+    return 0
+
+
 cdef inline bytes _as_bytes(object data):
     if type(data) is bytes:
         return <bytes>data
@@ -1427,15 +1475,15 @@ cdef int _version_el(Node* nodes, El* els, int nel, int layout) noexcept:
     return -1
 
 
-cdef object _signature(const unsigned char* d, Node* nodes, El* els, int nel, int layout,
-                       int count):
-    """bytes naming the frame's shape (see _Plan), or None if too long."""
-    cdef unsigned char buf[SIG_MAX]
+cdef Py_ssize_t _sig_into(const unsigned char* d, Node* nodes, El* els, int nel, int layout,
+                          int count, unsigned char* buf) noexcept:
+    """Write the bytes naming the frame's shape (see _Plan) into ``buf``
+    (SIG_MAX bytes); their length, or -1 if they do not fit."""
     cdef Py_ssize_t p = 0, ln
-    cdef int i, k, ve
+    cdef int i, ve
     cdef Node* nd
     if 16 + <Py_ssize_t>nel * 16 > SIG_MAX:
-        return None
+        return -1
     buf[0] = <unsigned char>layout
     memcpy(buf + 1, &count, sizeof(int))
     memcpy(buf + 5, &nel, sizeof(int))
@@ -1455,9 +1503,19 @@ cdef object _signature(const unsigned char* d, Node* nodes, El* els, int nel, in
         p += 1
         if nd.tag == T_OCTETS or nd.tag == T_VISIBLE:
             if p + nd.length > SIG_MAX:
-                return None
+                return -1
             memcpy(buf + p, d + nd.pos, nd.length)
             p += nd.length
+    return p
+
+
+cdef object _signature(const unsigned char* d, Node* nodes, El* els, int nel, int layout,
+                       int count):
+    """bytes naming the frame's shape (see _Plan), or None if too long."""
+    cdef unsigned char buf[SIG_MAX]
+    cdef Py_ssize_t p = _sig_into(d, nodes, els, nel, layout, count, buf)
+    if p < 0:
+        return None
     return PyBytes_FromStringAndSize(<const char*>buf, p)
 
 
@@ -1645,11 +1703,8 @@ cdef tuple _prepare(object profiles, object profile):
     return ps, profile
 
 
-def decode_frame(data, profiles=None, *, profile=None, tz=None):
-    """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    cdef bytes buf = _as_bytes(data)
+cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
     cdef Hdlc h
-    ps, prof = _prepare(profiles, profile)
     _parse_hdlc(<const unsigned char*>PyBytes_AS_STRING(buf), PyBytes_GET_SIZE(buf), &h)
     if h.segmented:
         raise SegmentedFrameError(
@@ -1657,6 +1712,83 @@ def decode_frame(data, profiles=None, *, profile=None, tz=None):
         )
     return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
                         (h.dest, h.src, h.control), True)
+
+
+def decode_frame(data, profiles=None, *, profile=None, tz=None):
+    """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
+    ps, prof = _prepare(profiles, profile)
+    return _decode_hdlc(_as_bytes(data), ps, prof, tz)
+
+
+# --------------------------------------------------------------------------- stream loop
+
+cdef object _EV_CLS = None
+cdef tuple _EV_DESCR = None
+
+
+cdef object _frame_event(object cls, object frame, bytes raw):
+    """``cls(frame, raw)`` for StreamDecoder's FrameDecoded (a frozen slotted
+    dataclass): its two slots set through their descriptors, as _cdt_new does."""
+    global _EV_CLS, _EV_DESCR
+    cdef object o
+    if cls is not _EV_CLS:
+        _EV_CLS = cls
+        _EV_DESCR = None
+        if (getattr(cls, "__slots__", None) == ("frame", "raw")
+                and not hasattr(cls, "__post_init__")
+                and all(type(cls.__dict__.get(f)) is _types.MemberDescriptorType for f in ("frame", "raw"))):
+            _EV_DESCR = (cls.__dict__["frame"], cls.__dict__["raw"])
+    if _EV_DESCR is None:
+        return cls(frame, raw)
+    o = ams_alloc(cls)
+    ams_set_slot(PyTuple_GET_ITEM(_EV_DESCR, 0), o, frame)
+    ams_set_slot(PyTuple_GET_ITEM(_EV_DESCR, 1), o, raw)
+    return o
+
+
+def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, list events, reject):
+    """StreamDecoder's loop over the scanner's items, for the common case.
+
+    From ``items[i]`` on, while the item is a frame (kind 1) without the HDLC
+    segmentation bit: copy it out of ``buf`` (the decoder's bytearray), decode
+    it as :func:`decode_frame` does and append ``event_cls(frame, raw)`` to
+    ``events``, or call ``reject(events, raw, error)`` on a DecodeError.
+    Returns ``(next index, frames decoded, shared flags counted)``; the caller
+    handles the item that stopped the run (discarded bytes, a rejected
+    candidate, a segment) the ordinary way.
+    """
+    cdef const unsigned char[::1] view
+    cdef const unsigned char* base
+    cdef Py_ssize_t n = len(items), start, stop, decoded = 0, shared = 0
+    cdef tuple it
+    cdef bytes raw
+    if i >= n:
+        return i, 0, 0
+    view = buf
+    base = &view[0]
+    ps, prof = _prepare(profiles, profile)
+    while i < n:
+        it = <tuple>items[i]
+        if <int>it[0] != 1:
+            break
+        start = it[1]
+        stop = it[2]
+        if start < 0 or stop > view.shape[0] or stop - start < 9:
+            raise IndexError("scanner item outside the buffer")
+        if base[start + 1] & 0x08:
+            break
+        if it[3]:
+            shared += 1
+        raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
+        try:
+            frame = _decode_hdlc(raw, ps, prof, tz)
+        except DecodeError as e:
+            reject(events, raw, e)
+        else:
+            events.append(_frame_event(event_cls, frame, raw))
+            decoded += 1
+        i += 1
+    return i, decoded, shared
 
 
 def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
@@ -1674,45 +1806,42 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
 
 # --------------------------------------------------------------------------- batch
 #
-# decode_into(): the columnar entry point used by amsparse._batch.  A frame whose
-# shape has a plan (see above) is written straight into the table's typed
-# columns -- doubles, int64, int8 -- with no Python object per reading; clocks
-# become UTC epoch microseconds in C (zone offsets cached per wall-clock
-# minute, computed by amsparse._clock.wall_offset_us from to_datetime itself).
-# Every other frame (first of its shape, errors, rare tags, overrides) goes
-# through decode_frame and the table's Python append, which is the reference.
+# TableWriter: the columnar writer behind amsparse.decode_batch.  Every row goes
+# through it, so the columns are managed in C the whole way:
+#
+# * all arrays (array.array: buffer protocol, zero-copy to numpy/arrow) grow
+#   geometrically to a capacity ahead of the row count and are cut to size by
+#   finish(); a reading column is filled lazily (NaN / RAW_MISSING / 0 up to
+#   the row being written), so a row costs what its own readings cost, not
+#   one write per column of the table;
+# * a frame whose shape has a plan (see _Plan) is looked up in a writer-local
+#   hash table keyed by the C signature and the HDLC source -- no bytes, tuple
+#   or dict per frame -- and written straight into the columns: no Python
+#   object per reading; clocks become UTC epoch microseconds in C (_clock_us);
+#   list version, meter id and meter type hit a last-value cache before the
+#   category dictionaries;
+# * everything else (the first frame of a shape, rare tags, frames the fast
+#   checks do not cover) is decoded by _decode_hdlc, the object path, and
+#   added from its Frame by add_frame(), the twin of FrameTable._append_frame;
+#   DecodeErrors become error rows (add_error, FrameTable._append_error).
+#
+# Frames from the scanner had their flags, HCS and FCS checked there, so
+# add_items() does not compute the CRC a second time.
 
 from cpython cimport array as carray
+from cpython.float cimport PyFloat_AsDouble
+from libc.stdlib cimport malloc, realloc, free
+from libc.stdint cimport uint64_t
 import array as _pyarray
+from ._batch import epoch_us as _epoch_us, _error_code
 
+cdef long long RAW_MISSING_Q = -9223372036854775807LL - 1
 
-cdef inline int _push_d(carray.array a, double v) except -1:
-    # resize_smart raises MemoryError; never write past a failed resize
-    cdef Py_ssize_t n = Py_SIZE(a)
-    carray.resize_smart(a, n + 1)
-    a.data.as_doubles[n] = v
-    return 0
-
-cdef inline int _push_q(carray.array a, long long v) except -1:
-    # resize_smart raises MemoryError; never write past a failed resize
-    cdef Py_ssize_t n = Py_SIZE(a)
-    carray.resize_smart(a, n + 1)
-    a.data.as_longlongs[n] = v
-    return 0
-
-cdef inline int _push_b(carray.array a, signed char v) except -1:
-    # resize_smart raises MemoryError; never write past a failed resize
-    cdef Py_ssize_t n = Py_SIZE(a)
-    carray.resize_smart(a, n + 1)
-    a.data.as_schars[n] = v
-    return 0
-
-cdef inline int _push_i(carray.array a, int v) except -1:
-    # resize_smart raises MemoryError; never write past a failed resize
-    cdef Py_ssize_t n = Py_SIZE(a)
-    carray.resize_smart(a, n + 1)
-    a.data.as_ints[n] = v
-    return 0
+cdef enum:
+    ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
+    SC_GENERIC = -32768    # default scaler that is not a small int: use _scale()
+    TEXT_KEEP = 64         # longest text whose raw bytes are remembered
+    TEXT_SLOTS = 64        # remembered texts per key (power of two)
 
 
 cdef double _POW10D[23]
@@ -1721,128 +1850,434 @@ for _k in range(23):
     _POW10D[_k] = float(10 ** _k)
 
 
-cdef class _TableWriter:
-    """C-side view of one amsparse._batch.FrameTable being filled."""
-    cdef object table
-    cdef list cols_d, cols_q, cols_b      # per column: value, raw, scaler arrays
-    cdef dict col_of                       # name -> column number
-    cdef dict plan_cols                    # plan -> array('i') column per output element
-    cdef dict plan_scalers                 # plan -> {meter_type code: scalers after overrides}
-    cdef carray.array status, header_time, meter_time
-    cdef list cat_codes                    # 5 code arrays in _CATEGORICAL order
-    cdef list last_raw                     # per text key: last raw bytes seen
-    cdef list last_code
+cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
+    cdef uint64_t w
+    while n >= 8:
+        memcpy(&w, p, 8)
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL
+        h ^= h >> 31
+        p += 8
+        n -= 8
+    while n > 0:
+        h = (h ^ p[0]) * 0x100000001B3ULL
+        p += 1
+        n -= 1
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    return h ^ (h >> 33)
 
-    def __init__(self, table):
+
+cdef class _Entry:
+    """A plan as the writer uses it, per output element: node, column, kind
+    and default scaler as C arrays."""
+    cdef _Plan plan
+    cdef bytes sig
+    cdef long src
+    cdef uint64_t hash
+    cdef int nout
+    cdef int* el_of      # output element -> index into els
+    cdef int* col        # column number, -1 when not a numeric column
+    cdef int* dsc        # default scaler (SC_GENERIC: not a small int)
+    cdef signed char* kind
+    cdef int profile_code, list_code
+    cdef dict per_type   # meter-type code -> (list of scalers, array('i'))
+
+    def __cinit__(self):
+        self.el_of = self.col = self.dsc = NULL
+        self.kind = NULL
+
+    def __dealloc__(self):
+        free(self.el_of)
+        free(self.col)
+        free(self.dsc)
+        free(self.kind)
+
+
+cdef inline int _small_scaler(object s) noexcept:
+    if type(s) is int and -1000 < <long long>s < 1000:
+        return <int>s
+    return SC_GENERIC
+
+
+cdef class TableWriter:
+    """Fills one amsparse._batch.FrameTable (see the section comment)."""
+    cdef object table, ps, prof, tz
+    cdef dict col_of, errors
+    cdef list arr_d, arr_q, arr_b
+    cdef double** pd
+    cdef long long** pq
+    cdef signed char** pb
+    cdef Py_ssize_t* filled
+    cdef int ncols, ccap
+    cdef Py_ssize_t rows, cap
+    cdef carray.array status, header_time, meter_time
+    cdef list cat                      # 5 array('i') in _CATEGORICAL order
+    cdef int* pcat[5]
+    cdef signed char* pstatus
+    cdef long long* pheader
+    cdef long long* pmeter
+    cdef uint64_t ehash[ENTRY_SLOTS]
+    cdef PyObject* eptr[ENTRY_SLOTS]
+    cdef list entries                  # owns what eptr points at
+    # text -> category code, per key (list version, meter id, meter type): a
+    # direct-mapped cache of the raw bytes, so interleaved meters hit it too
+    cdef unsigned char tc_txt[3][TEXT_SLOTS][TEXT_KEEP]
+    cdef int tc_len[3][TEXT_SLOTS]
+    cdef int tc_code[3][TEXT_SLOTS]
+
+    def __cinit__(self):
+        self.pd = NULL
+        self.pq = NULL
+        self.pb = NULL
+        self.filled = NULL
+
+    def __dealloc__(self):
+        free(self.pd)
+        free(self.pq)
+        free(self.pb)
+        free(self.filled)
+
+    def __init__(self, table, profiles=None, profile=None, tz=None):
+        cdef int k, j
         self.table = table
-        self.cols_d = []
-        self.cols_q = []
-        self.cols_b = []
+        self.ps, self.prof = _prepare(profiles, profile)
+        self.tz = tz
+        if table._n or table.columns:
+            raise ValueError("TableWriter needs an empty FrameTable")
         self.col_of = {}
-        self.plan_cols = {}
-        self.plan_scalers = {}
+        self.errors = table.errors
+        self.arr_d = []
+        self.arr_q = []
+        self.arr_b = []
+        self.ncols = self.ccap = 0
+        self.rows = self.cap = 0
         self.status = table.status
         self.header_time = table.header_time
         self.meter_time = table.meter_time
-        self.cat_codes = [table.codes[k] for k in
-                          ("profile_id", "list_name", "list_version", "meter_id", "meter_type")]
-        self.last_raw = [None, None, None]
-        self.last_code = [-1, -1, -1]
-        self.sync()
+        self.cat = [table.codes[key] for key in
+                    ("profile_id", "list_name", "list_version", "meter_id", "meter_type")]
+        self.entries = []
+        for k in range(ENTRY_SLOTS):
+            self.eptr[k] = NULL
+        for k in range(3):
+            for j in range(TEXT_SLOTS):
+                self.tc_len[k][j] = -1
+        self._pointers()
 
-    cdef sync(self):
-        """Pick up columns the Python path added."""
-        cdef object name
-        t = self.table
-        for name in t.columns:
-            if name not in self.col_of:
-                self.col_of[name] = len(self.cols_d)
-                self.cols_d.append(t.columns[name])
-                self.cols_q.append(t.raw[name])
-                self.cols_b.append(t.scalers[name])
+    # -- storage -------------------------------------------------------------------
+    cdef void _pointers(self) noexcept:
+        cdef int k
+        self.pstatus = (<carray.array>self.status).data.as_schars
+        self.pheader = (<carray.array>self.header_time).data.as_longlongs
+        self.pmeter = (<carray.array>self.meter_time).data.as_longlongs
+        for k in range(5):
+            self.pcat[k] = (<carray.array>self.cat[k]).data.as_ints
+        for k in range(self.ncols):
+            self.pd[k] = (<carray.array>self.arr_d[k]).data.as_doubles
+            self.pq[k] = (<carray.array>self.arr_q[k]).data.as_longlongs
+            self.pb[k] = (<carray.array>self.arr_b[k]).data.as_schars
 
-    cdef carray.array _columns_for(self, _Plan plan, Node* nodes, El* els, int nel):
-        cdef carray.array out = _pyarray.array("i")
-        cdef int i, j = 0, tag
+    cdef int _resize_all(self, Py_ssize_t n) except -1:
+        cdef int k
+        carray.resize(self.status, n)
+        carray.resize(self.header_time, n)
+        carray.resize(self.meter_time, n)
+        for k in range(5):
+            carray.resize(<carray.array>self.cat[k], n)
+        for k in range(self.ncols):
+            carray.resize(<carray.array>self.arr_d[k], n)
+            carray.resize(<carray.array>self.arr_q[k], n)
+            carray.resize(<carray.array>self.arr_b[k], n)
+        self.cap = n
+        self._pointers()
+        return 0
+
+    cdef Py_ssize_t _row(self) except -1:
+        """A new row: index returned, fixed columns set to 'decoded, nothing'."""
+        cdef Py_ssize_t r = self.rows
+        cdef int k
+        if r == self.cap:
+            self._resize_all(4096 if self.cap < 4096 else self.cap * 2)
+        self.pstatus[r] = 0
+        self.pheader[r] = NAT_US
+        self.pmeter[r] = NAT_US
+        for k in range(5):
+            self.pcat[k][r] = -1
+        self.rows = r + 1
+        return r
+
+    cdef int _column(self, object name) except -1:
+        cdef object c = self.col_of.get(name)
+        cdef int k
+        if c is not None:
+            return <int>c
+        if self.ncols == self.ccap:
+            k = 16 if self.ccap == 0 else self.ccap * 2
+            self.pd = <double**>_grow(self.pd, k * sizeof(double*))
+            self.pq = <long long**>_grow(self.pq, k * sizeof(long long*))
+            self.pb = <signed char**>_grow(self.pb, k * sizeof(signed char*))
+            self.filled = <Py_ssize_t*>_grow(self.filled, k * sizeof(Py_ssize_t))
+            self.ccap = k
+        d = _pyarray.array("d")
+        q = _pyarray.array("q")
+        b = _pyarray.array("b")
+        carray.resize(d, self.cap)
+        carray.resize(q, self.cap)
+        carray.resize(b, self.cap)
+        k = self.ncols
+        self.arr_d.append(d)
+        self.arr_q.append(q)
+        self.arr_b.append(b)
+        self.table.columns[name] = d
+        self.table.raw[name] = q
+        self.table.scalers[name] = b
+        self.col_of[name] = k
+        self.filled[k] = 0
+        self.ncols = k + 1
+        self.pd[k] = (<carray.array>d).data.as_doubles
+        self.pq[k] = (<carray.array>q).data.as_longlongs
+        self.pb[k] = (<carray.array>b).data.as_schars
+        return k
+
+    cdef inline void _fill(self, int c, Py_ssize_t upto) noexcept:
+        cdef Py_ssize_t r
+        cdef double* pd = self.pd[c]
+        cdef long long* pq = self.pq[c]
+        cdef signed char* pb = self.pb[c]
+        for r in range(self.filled[c], upto):
+            pd[r] = NAN
+            pq[r] = RAW_MISSING_Q
+            pb[r] = 0
+        if upto > self.filled[c]:
+            self.filled[c] = upto
+
+    cdef inline void _put(self, int c, Py_ssize_t row, double v, long long iv, signed char sc) noexcept:
+        if self.filled[c] < row:
+            self._fill(c, row)
+        self.pd[c][row] = v
+        self.pq[c][row] = iv
+        self.pb[c][row] = sc
+        self.filled[c] = row + 1
+
+    def finish(self):
+        """Cut every column to the row count (the table is complete)."""
+        cdef int c
+        for c in range(self.ncols):
+            self._fill(c, self.rows)
+        self._resize_all(self.rows)
+        self.table._n = self.rows
+        return self.table
+
+    # -- rows from objects (the reference path) -------------------------------------
+    cpdef add_error(self, e):
+        """An error row (FrameTable._append_error)."""
+        cdef Py_ssize_t r = self._row()
+        self.pstatus[r] = <signed char>_error_code(e)
+        self.errors[r] = f"{type(e).__name__}: {e}"
+
+    cpdef add_frame(self, f):
+        """A row from a decoded Frame (FrameTable._append_frame)."""
+        cdef Py_ssize_t r = self._row()
+        cdef int c
+        cdef object name, raw, scaler, value, t
+        code = self.table._code
+        self.pcat[0][r] = code("profile_id", f.profile_id)
+        self.pcat[1][r] = code("list_name", f.list_name)
+        self.pcat[2][r] = code("list_version", f.list_version)
+        self.pcat[3][r] = code("meter_id", f.meter_id)
+        self.pcat[4][r] = code("meter_type", f.meter_type)
+        self.pheader[r] = _epoch_us(f.header_time)
+        self.pmeter[r] = _epoch_us(f.meter_time)
+        for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
+            t = type(value)
+            if t is not int and t is not float:
+                continue  # text, bytes, clocks, bool: not a numeric column
+            c = self._column(name)
+            if self.filled[c] > r:
+                continue  # a name twice in one frame: the first one wins
+            self._put(c, r, PyFloat_AsDouble(value),
+                      <long long>raw if (type(raw) is int and -9223372036854775807 - 1 <= raw <= 9223372036854775807)
+                      else RAW_MISSING_Q,
+                      <signed char>scaler if -128 <= scaler <= 127 else 0)
+
+    def add_raw(self, data):
+        """One frame given on its own (decode_batch over an iterable)."""
+        cdef bytes b = _as_bytes(data)
+        if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
+            return
+        try:
+            frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
+        except DecodeError as e:
+            self.add_error(e)
+        else:
+            self.add_frame(frame)
+
+    def add_items(self, buf, list items, reject_hdlc):
+        """The scanner's items over ``buf`` (bytes): frames, rejected candidates
+        (``reject_hdlc(buf, start)`` gives their error), discarded bytes."""
+        cdef bytes b = <bytes>buf
+        cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(b)
+        cdef Py_ssize_t start, stop, n = PyBytes_GET_SIZE(b), discarded = 0
+        cdef int kind
+        cdef tuple it
+        for item in items:
+            it = <tuple>item
+            kind = it[0]
+            start = it[1]
+            stop = it[2]
+            if start < 0 or stop > n or start > stop:
+                raise IndexError("scanner item outside the buffer")
+            if kind == 0:
+                discarded += stop - start
+            elif kind == 1:
+                if self._fast(d + start, stop - start, False):
+                    continue
+                try:
+                    frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
+                except DecodeError as e:
+                    self.add_error(e)
+                else:
+                    self.add_frame(frame)
+            else:
+                self.add_error(reject_hdlc(b, start))
+        self.table.bytes_discarded += discarded
+
+    # -- the fast path --------------------------------------------------------------
+    cdef _Entry _entry(self, const unsigned char* d, Node* nodes, El* els, int nel,
+                       int layout, int count, long src):
+        """The writer's entry for this shape, or None (no plan yet: reference path)."""
+        cdef unsigned char sig[SIG_MAX]
+        cdef Py_ssize_t n = _sig_into(d, nodes, els, nel, layout, count, sig)
+        cdef uint64_t h
+        cdef int slot, probes
+        cdef _Entry e
+        if n < 0:
+            return None
+        h = _hash_bytes(sig, n, 0x243F6A8885A308D3ULL ^ <uint64_t>src)
+        slot = <int>(h & (ENTRY_SLOTS - 1))
+        for probes in range(ENTRY_SLOTS):
+            if self.eptr[slot] == NULL:
+                break
+            if self.ehash[slot] == h:
+                e = <_Entry>self.eptr[slot]
+                if (e.src == src and PyBytes_GET_SIZE(e.sig) == n
+                        and memcmp(PyBytes_AS_STRING(e.sig), sig, n) == 0):
+                    return e
+            slot = (slot + 1) & (ENTRY_SLOTS - 1)
+        else:
+            return None  # table full: the shapes beyond ENTRY_SLOTS take the reference path
+        key = (PyBytes_FromStringAndSize(<const char*>sig, n), id(self.ps), id(self.prof), self.tz, src)
+        plan = _PLANS.get(key)
+        if plan is None or (<_Plan>plan).ps is not self.ps or (<_Plan>plan).profile_arg is not self.prof:
+            return None
+        e = self._new_entry(<_Plan>plan, key[0], src, h, nodes, els, nel)
+        self.entries.append(e)
+        self.eptr[slot] = <PyObject*>e
+        self.ehash[slot] = h
+        return e
+
+    cdef _Entry _new_entry(self, _Plan plan, bytes sig, long src, uint64_t h,
+                           Node* nodes, El* els, int nel):
+        cdef _Entry e = _Entry()
+        cdef int i, j = 0, nout = len(plan.names), tag
         cdef set used = set()
-        cdef object name
+        e.plan = plan
+        e.sig = sig
+        e.src = src
+        e.hash = h
+        e.nout = nout
+        e.el_of = <int*>malloc((nout + 1) * sizeof(int))
+        e.col = <int*>malloc((nout + 1) * sizeof(int))
+        e.dsc = <int*>malloc((nout + 1) * sizeof(int))
+        e.kind = <signed char*>malloc(nout + 1)
+        if e.el_of == NULL or e.col == NULL or e.dsc == NULL or e.kind == NULL:
+            raise MemoryError()
         for i in range(nel):
             tag = nodes[els[i].node].tag
             if tag == T_NULL:
                 continue
+            if j >= nout:
+                raise AssertionError("plan and frame disagree")  # pragma: no cover
             name = plan.names[j]
+            e.el_of[j] = i
+            e.kind[j] = <signed char><int>plan.kinds[j]
+            e.dsc[j] = _small_scaler(plan.d_scalers[j])
             if _is_numeric(tag) and name not in used:
                 used.add(name)
-                if name not in self.col_of:
-                    self.table._new_column(name)
-                    self.sync()
-                out.append(self.col_of[name])
+                e.col[j] = self._column(name)
             else:
-                out.append(-1)
+                e.col[j] = -1
             j += 1
-        self.plan_cols[plan] = out
-        return out
+        if j != nout:
+            raise AssertionError("plan and frame disagree")  # pragma: no cover
+        e.profile_code = self.table._code("profile_id", plan.prof_id)
+        e.list_code = self.table._code("list_name", plan.list_name)
+        e.per_type = {} if plan.overrides else None
+        return e
 
-    cdef int _text_code(self, int which, str key, _Plan plan, Py_ssize_t idx,
-                        const unsigned char* d, Node* nodes, El* els, int nel) except -2:
+    cdef int _text_code(self, int which, str key, _Entry e, int idx, const unsigned char* d,
+                        Node* nodes, El* els) except -2:
         """Category code of the text value of output element ``idx`` (-1: none)."""
-        cdef int i, j = 0, tag
-        cdef object kind, text, last
-        cdef Node* nd = NULL
+        cdef Node* nd
+        cdef int kind, slot = 0
         if idx < 0:
             return -1
-        for i in range(nel):
-            if nodes[els[i].node].tag == T_NULL:
-                continue
-            if j == idx:
-                nd = &nodes[els[i].node]
-                break
-            j += 1
-        tag = nd.tag
-        kind = plan.kinds[idx]
-        if tag == T_OCTETS:
+        nd = &nodes[els[e.el_of[idx]].node]
+        kind = e.kind[idx]
+        if nd.tag == T_OCTETS:
             if kind != KIND_STRING:
                 return -1  # bytes or a clock: not text
-        elif tag != T_VISIBLE:
+        elif nd.tag != T_VISIBLE:
             return -1
-        last = self.last_raw[which]
-        if (last is not None and PyBytes_GET_SIZE(<bytes>last) == nd.length
-                and memcmp(PyBytes_AS_STRING(<bytes>last), d + nd.pos, nd.length) == 0):
-            return self.last_code[which]
-        raw = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
-        text = raw.decode("latin-1")
+        if nd.length <= TEXT_KEEP:
+            slot = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SLOTS - 1))
+            if (self.tc_len[which][slot] == nd.length
+                    and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
+                return self.tc_code[which][slot]
+        text = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length).decode("latin-1")
         if kind == KIND_STRING:
             text = text.rstrip("\x00 ")
         code = self.table._code(key, text)
-        self.last_raw[which] = raw
-        self.last_code[which] = code
+        if nd.length <= TEXT_KEEP:
+            memcpy(self.tc_txt[which][slot], d + nd.pos, nd.length)
+            self.tc_len[which][slot] = <int>nd.length
+            self.tc_code[which][slot] = code
         return code
 
-    cdef int add(self, const unsigned char* d, Py_ssize_t n, object ps, object profile,
-                 object tz) except -1:
+    cdef tuple _scalers_for(self, _Entry e, int type_code):
+        """(scalers, array('i') of them) after the profile's per-meter-type overrides."""
+        cdef object got = e.per_type.get(type_code)
+        cdef list sc
+        if got is None:
+            sc = list(e.plan.d_scalers)
+            _apply_overrides(e.plan, None if type_code < 0 else self.table.categories["meter_type"][type_code], sc)
+            got = e.per_type[type_code] = (sc, _pyarray.array("i", [_small_scaler(x) for x in sc] + [0]))
+        return <tuple>got
+
+    cdef int _fast(self, const unsigned char* d, Py_ssize_t n, bint check) except -1:
         """1: the frame went into the columns; 0: use the reference path."""
         cdef Hdlc h
         cdef Node nodes[MAX_NODES]
         cdef El els[MAX_NODES]
-        cdef int nn = 0, nel, flayout, fcount, i, j, c, tag, ncols, k, policy
-        cdef Py_ssize_t pos, end, wpos, hdr = -1, row
+        cdef int nn = 0, nel, flayout, fcount, j, c, tag, sc, policy, type_code
+        cdef Py_ssize_t pos, end, wpos, hdr = -1, r
+        cdef _Entry e
         cdef _Plan plan
-        cdef carray.array cols
         cdef Node* nd
-        cdef object sc_obj, key, sig, kind, per
-        cdef list d_scalers
-        cdef long long sc, iv, mt = NAT_US
+        cdef El* el
+        cdef int* dsc
+        cdef list sc_objs
+        cdef tuple per
+        cdef object sc_obj
+        cdef int c_version, c_meter_id
+        cdef long long iv, mt = NAT_US, ht = NAT_US
         cdef double v
-        cdef signed char sc8
         cdef bint big
-        # HDLC: the scanner checked flags, HCS and FCS; anything odd -> reference
         if n < 9 or d[0] != 0x7E or (d[1] & 0xF0) != 0xA0 or (d[1] & 0x08):
             return 0
         if (((d[1] & 0x07) << 8) | d[2]) + 2 != n:
             return 0
-        try:
-            _parse_hdlc(d, n, &h)
-        except Exception:
+        if _hdlc_fields(d, n, &h, check) != 0:
             return 0
         pos = h.info_start
         end = h.info_end
@@ -1863,129 +2298,70 @@ cdef class _TableWriter:
         if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
                 or _cflatten(d, nodes, els, &nel, &flayout, &fcount) != 0):
             return 0
-        sig = _signature(d, nodes, els, nel, flayout, fcount)
-        if sig is None:
+        e = self._entry(d, nodes, els, nel, flayout, fcount, <long>h.src)
+        if e is None:
             return 0
-        key = (sig, id(ps), id(profile), tz, <long>h.src)
-        plan = _PLANS.get(key)
-        if plan is None or plan.ps is not ps or plan.profile_arg is not profile:
-            return 0
-        cols = self.plan_cols.get(plan)
-        if cols is None:
-            cols = self._columns_for(plan, nodes, els, nel)
+        plan = e.plan
         policy = plan.policy
-        # clocks first: the only step that may call back into Python
+        # everything that may call back into Python or fail comes before the row
         if plan.i_meter_time >= 0:
-            j = 0
-            for i in range(nel):
-                nd = &nodes[els[i].node]
-                if nd.tag == T_NULL:
-                    continue
-                if j == plan.i_meter_time:
-                    if nd.tag == T_OCTETS and nd.length == 12 and plan.kinds[j] == KIND_DATETIME:
-                        mt = _clock_us(d + nd.pos, plan.zone, policy)
-                    break
-                j += 1
-        codes = [
-            self.table._code("profile_id", plan.prof_id),
-            self.table._code("list_name", plan.list_name),
-            self._text_code(0, "list_version", plan, plan.i_version, d, nodes, els, nel),
-            self._text_code(1, "meter_id", plan, plan.i_meter_id, d, nodes, els, nel),
-            self._text_code(2, "meter_type", plan, plan.i_meter_type, d, nodes, els, nel),
-        ]
-        d_scalers = plan.d_scalers
-        if plan.overrides:  # scaler overrides by meter type: one list per (plan, meter type)
-            per = self.plan_scalers.get(plan)
-            if per is None:
-                per = self.plan_scalers[plan] = {}
-            d_scalers = per.get(codes[4])
-            if d_scalers is None:
-                d_scalers = list(plan.d_scalers)
-                _apply_overrides(plan, None if codes[4] < 0 else self.table.categories["meter_type"][codes[4]],
-                                 d_scalers)
-                per[codes[4]] = d_scalers
-        _push_q(self.header_time, _clock_us(d + hdr, plan.zone, policy) if hdr >= 0 else NAT_US)
-        _push_q(self.meter_time, mt)
-        for k in range(5):
-            _push_i(<carray.array>self.cat_codes[k], <int>codes[k])
-        _push_b(self.status, 0)
-        ncols = len(self.cols_d)
-        for c in range(ncols):
-            _push_d(<carray.array>self.cols_d[c], NAN)
-            _push_q(<carray.array>self.cols_q[c], -9223372036854775807LL - 1)
-            _push_b(<carray.array>self.cols_b[c], 0)
-        row = Py_SIZE(self.status) - 1
-        j = 0
-        for i in range(nel):
-            nd = &nodes[els[i].node]
-            tag = nd.tag
-            if tag == T_NULL:
+            nd = &nodes[els[e.el_of[plan.i_meter_time]].node]
+            if nd.tag == T_OCTETS and nd.length == 12 and e.kind[plan.i_meter_time] == KIND_DATETIME:
+                mt = _clock_us(d + nd.pos, plan.zone, policy)
+        if hdr >= 0:
+            ht = _clock_us(d + hdr, plan.zone, policy)
+        c_version = self._text_code(0, "list_version", e, plan.i_version, d, nodes, els)
+        c_meter_id = self._text_code(1, "meter_id", e, plan.i_meter_id, d, nodes, els)
+        type_code = self._text_code(2, "meter_type", e, plan.i_meter_type, d, nodes, els)
+        sc_objs = plan.d_scalers
+        dsc = e.dsc
+        if e.per_type is not None:
+            per = self._scalers_for(e, type_code)
+            sc_objs = <list>per[0]
+            dsc = (<carray.array>per[1]).data.as_ints
+        r = self._row()
+        self.pheader[r] = ht
+        self.pmeter[r] = mt
+        self.pcat[0][r] = e.profile_code
+        self.pcat[1][r] = e.list_code
+        self.pcat[2][r] = c_version
+        self.pcat[3][r] = c_meter_id
+        self.pcat[4][r] = type_code
+        for j in range(e.nout):
+            c = e.col[j]
+            if c < 0:
                 continue
-            c = cols.data.as_ints[j]
-            if c >= 0:
-                if els[i].has_scaler:
-                    sc_obj = els[i].scaler
-                else:
-                    sc_obj = d_scalers[j]
-                sc = sc_obj if (type(sc_obj) is int and -1000 < sc_obj < 1000) else 1000
-                big = False
-                if tag == T_F32 or tag == T_F64:
-                    v = nd.fval
-                    iv = -9223372036854775807LL - 1
-                elif nd.is_unsigned:
-                    v = <double>nd.uval
-                    big = nd.uval > 9007199254740992ULL
-                    iv = <long long>nd.uval if nd.uval <= 9223372036854775807ULL else -9223372036854775807LL - 1
-                else:
-                    iv = nd.ival
-                    v = <double>iv
-                    big = iv > 9007199254740992LL or iv < -9007199254740992LL
-                if big or sc > 22 or sc < -22:
-                    v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
-                elif sc > 0:
-                    v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
-                elif sc < 0:
-                    v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
-                (<carray.array>self.cols_d[c]).data.as_doubles[row] = v
-                (<carray.array>self.cols_q[c]).data.as_longlongs[row] = iv
-                sc8 = <signed char>sc if -128 <= sc <= 127 else 0
-                (<carray.array>self.cols_b[c]).data.as_schars[row] = sc8
-            j += 1
-        self.table._n = row + 1
+            el = &els[e.el_of[j]]
+            nd = &nodes[el.node]
+            tag = nd.tag
+            sc = el.scaler if el.has_scaler else dsc[j]
+            big = False
+            if tag == T_F32 or tag == T_F64:
+                v = nd.fval
+                iv = RAW_MISSING_Q
+            elif nd.is_unsigned:
+                v = <double>nd.uval
+                big = nd.uval > 9007199254740992ULL
+                iv = <long long>nd.uval if nd.uval <= 9223372036854775807ULL else RAW_MISSING_Q
+            else:
+                iv = nd.ival
+                v = <double>iv
+                big = iv > 9007199254740992LL or iv < -9007199254740992LL
+            if sc == SC_GENERIC or big or sc > 22 or sc < -22:
+                sc_obj = el.scaler if el.has_scaler else sc_objs[j]
+                v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
+                if sc == SC_GENERIC:
+                    sc = 0
+            elif sc > 0:
+                v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
+            elif sc < 0:
+                v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
+            self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
         return 1
 
 
-def decode_into(table, buf, items, profiles, profile, tz, reject_hdlc):
-    """Fill ``table`` (an amsparse._batch.FrameTable) from the scanner ``items``
-    over ``buf`` (bytes); see amsparse._batch."""
-    cdef bytes b = <bytes>buf
-    cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(b)
-    cdef _TableWriter w = _TableWriter(table)
-    cdef object ps, prof, kw
-    cdef Py_ssize_t start, stop
-    cdef int kind
-    ps, prof = _prepare(profiles, profile)
-    kw = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
-    for item in items:
-        kind = (<tuple>item)[0]
-        start = (<tuple>item)[1]
-        stop = (<tuple>item)[2]
-        if kind == 0:
-            table.bytes_discarded += stop - start
-        elif kind == 1:
-            if w.add(d + start, stop - start, ps, prof, tz):
-                continue
-            try:
-                frame = decode_frame(b[start:stop], profiles, **kw)
-            except DecodeError as e:
-                table._append_error(e)
-            else:
-                table._append_frame(frame)
-            w.sync()
-        else:
-            table._append_error(reject_hdlc(b, start))
-    return table
+cdef void* _grow(void* p, size_t size) except NULL:
+    cdef void* q = realloc(p, size)
+    if q == NULL:
+        raise MemoryError()
+    return q

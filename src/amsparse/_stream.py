@@ -197,7 +197,23 @@ class StreamDecoder:
         buf = self._buf
         items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
         events: list[Event] = []
-        for kind, start, stop, aux in items:
+        # the compiled core's loop over a run of plain frames (None with the Python twin)
+        decode_run = getattr(impl, "decode_run", None)
+        i = 0
+        n = len(items)
+        while i < n:
+            if decode_run is not None and self._seg_addr is None:
+                # the compiled core takes the run of plain frames (same results as below)
+                i, decoded, shared_flags = decode_run(
+                    buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
+                    FrameDecoded, events, self._reject,
+                )
+                self.frames_decoded += decoded
+                self.shared_flags += shared_flags
+                if i >= n:
+                    break
+            kind, start, stop, aux = items[i]
+            i += 1
             if kind == 0:
                 cnt = stop - start
                 self.bytes_discarded += cnt
