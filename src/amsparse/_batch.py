@@ -347,10 +347,10 @@ def _decode_batch(
         while True:
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
-            items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
-            if writer is not None:
-                writer.add_items(buf, items, _hdlc_error)
+            if writer is not None:  # scans and decodes in one pass
+                pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
             else:
+                items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
                 for kind, start, stop, _aux in items:
                     if kind == 0:
                         table.bytes_discarded += stop - start

@@ -40,12 +40,16 @@ class TableWriter:
         profile: str | CompiledProfile | None = None,
         tz: str | None = None,
     ) -> None: ...
-    def add_items(
+    def add_scan(
         self,
         buf: bytes,
-        items: list[tuple[int, int, int, int]],
+        start: int,
+        end: int,
+        max_frame_size: int,
+        shared: bool,
+        final: bool,
         reject_hdlc: Callable[[bytes, int], DecodeError],
-    ) -> None: ...
+    ) -> tuple[int, bool, int]: ...
     def add_raw(self, data: bytes | bytearray | memoryview) -> None: ...
     def add_frame(self, f: Frame) -> None: ...
     def add_error(self, e: DecodeError) -> None: ...

@@ -16,7 +16,7 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.ref cimport Py_INCREF
-from libc.string cimport memcpy, memcmp
+from libc.string cimport memcpy, memcmp, memmove, memset
 from libc.math cimport NAN
 from cpython.object cimport Py_SIZE
 
@@ -1272,6 +1272,7 @@ cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int dep
     nodes[me].tag = tag
     nodes[me].nchild = 0
     nodes[me].is_unsigned = 0
+    nodes[me].pos = pos   # numbers: payload start (strings: set below)
     if tag == T_ARRAY or tag == T_STRUCT:
         if depth >= C_MAX_DEPTH or pos >= end:
             return -1
@@ -1834,11 +1835,14 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.stdint cimport uint64_t
 import array as _pyarray
 from ._batch import epoch_us as _epoch_us, _error_code
+from ._scan_c cimport scan_core
 
 cdef long long RAW_MISSING_Q = -9223372036854775807LL - 1
 
 cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
+    TEMPLATE_SLOTS = 512   # frame key -> entries (power of two) ...
+    TEMPLATE_WAYS = 4      # ... of this many ways
     SC_GENERIC = -32768    # default scaler that is not a small int: use _scale()
     TEXT_KEEP = 64         # longest text whose raw bytes are remembered
     TEXT_SLOTS = 64        # remembered texts per key (power of two)
@@ -1881,16 +1885,127 @@ cdef class _Entry:
     cdef signed char* kind
     cdef int profile_code, list_code
     cdef dict per_type   # meter-type code -> (list of scalers, array('i'))
+    # template: the first frame of this shape, its walked nodes, and a mask of
+    # the bytes that may differ in a later frame of the same shape from the
+    # same meter (invoke id, header clock, element values other than the list
+    # version, FCS).  A frame equal to it on every other byte walks to the
+    # same nodes, so only its values are read again (see TableWriter._fast).
+    cdef Py_ssize_t tn       # frame length (0: no template)
+    cdef Py_ssize_t thdr     # header clock offset, -1 for none
+    cdef unsigned char* tbytes
+    cdef unsigned char* tmask
+    cdef Node* tnodes
+    cdef El* tels
+    cdef int tnel
 
     def __cinit__(self):
         self.el_of = self.col = self.dsc = NULL
         self.kind = NULL
+        self.tn = 0
+        self.tbytes = self.tmask = NULL
+        self.tnodes = NULL
+        self.tels = NULL
 
     def __dealloc__(self):
         free(self.el_of)
         free(self.col)
         free(self.dsc)
         free(self.kind)
+        free(self.tbytes)
+        free(self.tmask)
+        free(self.tnodes)
+        free(self.tels)
+
+    cdef int make_template(self, const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
+                           Py_ssize_t hdr, Node* nodes, int nn, El* els, int nel, int ve) except -1:
+        cdef int i, tag
+        cdef Node* nd
+        cdef Py_ssize_t w
+        self.tbytes = <unsigned char*>malloc(n)
+        self.tmask = <unsigned char*>malloc(n)
+        self.tnodes = <Node*>malloc(nn * sizeof(Node))
+        self.tels = <El*>malloc(nel * sizeof(El))
+        if self.tbytes == NULL or self.tmask == NULL or self.tnodes == NULL or self.tels == NULL:
+            raise MemoryError()
+        memcpy(self.tbytes, d, n)
+        memset(self.tmask, 0xFF, n)
+        memset(self.tmask + info_start + 4, 0, 4)        # long-invoke-id-and-priority
+        if hdr >= 0:
+            memset(self.tmask + hdr, 0, 12)              # header date-time
+        memset(self.tmask + n - 3, 0, 2)                 # FCS
+        for i in range(nel):
+            nd = &nodes[els[i].node]
+            tag = nd.tag
+            if tag == T_OCTETS or tag == T_VISIBLE:
+                if i != ve:
+                    memset(self.tmask + nd.pos, 0, nd.length)
+            elif tag != T_BCD and tag != T_NULL:         # BCD digits are checked by the walk
+                w = _num_width(tag)
+                if w:
+                    memset(self.tmask + nd.pos, 0, w)
+        for i in range(<int>n):
+            self.tbytes[i] &= self.tmask[i]
+        memcpy(self.tnodes, nodes, nn * sizeof(Node))
+        memcpy(self.tels, els, nel * sizeof(El))
+        self.tnel = nel
+        self.thdr = hdr
+        self.tn = n
+        return 0
+
+    cdef inline bint matches(self, const unsigned char* d, Py_ssize_t n) noexcept:
+        cdef Py_ssize_t i = 0
+        cdef uint64_t a, m, t
+        if n != self.tn:
+            return False
+        while i + 8 <= n:
+            memcpy(&a, d + i, 8)
+            memcpy(&m, self.tmask + i, 8)
+            memcpy(&t, self.tbytes + i, 8)
+            if (a & m) != t:
+                return False
+            i += 8
+        while i < n:
+            if (d[i] & self.tmask[i]) != self.tbytes[i]:
+                return False
+            i += 1
+        return True
+
+
+cdef inline int _num_width(int tag) noexcept:
+    if tag == T_U8 or tag == T_ENUM or tag == T_I8 or tag == T_BCD:
+        return 1
+    if tag == T_U16 or tag == T_I16:
+        return 2
+    if tag == T_I32 or tag == T_U32 or tag == T_F32:
+        return 4
+    if tag == T_I64 or tag == T_U64 or tag == T_F64:
+        return 8
+    return 0
+
+
+cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:
+    """Read a number node's value again, from the same position of another frame."""
+    cdef int tag = nd.tag, w
+    cdef unsigned long long u
+    cdef unsigned int u32
+    cdef float f32
+    if tag == T_U8 or tag == T_ENUM or tag == T_U16:
+        nd.ival = <long long>_be(d + nd.pos, 2 if tag == T_U16 else 1)
+    elif tag == T_I8 or tag == T_I16 or tag == T_I32 or tag == T_I64:
+        w = _num_width(tag)
+        u = _be(d + nd.pos, w)
+        if w < 8 and u >> (8 * w - 1):
+            u |= ~((1ULL << (8 * w)) - 1)
+        nd.ival = <long long>u
+    elif tag == T_U32 or tag == T_U64:
+        nd.uval = _be(d + nd.pos, 4 if tag == T_U32 else 8)
+    elif tag == T_F32:
+        u32 = <unsigned int>_be(d + nd.pos, 4)
+        memcpy(&f32, &u32, 4)
+        nd.fval = <double>f32
+    elif tag == T_F64:
+        u = _be(d + nd.pos, 8)
+        memcpy(&nd.fval, &u, 8)
 
 
 cdef inline int _small_scaler(object s) noexcept:
@@ -1918,12 +2033,18 @@ cdef class TableWriter:
     cdef long long* pmeter
     cdef uint64_t ehash[ENTRY_SLOTS]
     cdef PyObject* eptr[ENTRY_SLOTS]
+    cdef uint64_t tkey[TEMPLATE_SLOTS * TEMPLATE_WAYS]   # frame key -> entries whose template to try
+    cdef PyObject* tptr[TEMPLATE_SLOTS * TEMPLATE_WAYS]
     cdef list entries                  # owns what eptr points at
     # text -> category code, per key (list version, meter id, meter type): a
     # direct-mapped cache of the raw bytes, so interleaved meters hit it too
     cdef unsigned char tc_txt[3][TEXT_SLOTS][TEXT_KEEP]
     cdef int tc_len[3][TEXT_SLOTS]
     cdef int tc_code[3][TEXT_SLOTS]
+    # during add_scan: the buffer, the rejection callback, bytes discarded
+    cdef bytes sbuf
+    cdef object sreject
+    cdef Py_ssize_t sdiscarded
 
     def __cinit__(self):
         self.pd = NULL
@@ -1959,6 +2080,8 @@ cdef class TableWriter:
         self.entries = []
         for k in range(ENTRY_SLOTS):
             self.eptr[k] = NULL
+        for k in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
+            self.tptr[k] = NULL
         for k in range(3):
             for j in range(TEXT_SLOTS):
                 self.tc_len[k][j] = -1
@@ -2112,35 +2235,45 @@ cdef class TableWriter:
         else:
             self.add_frame(frame)
 
-    def add_items(self, buf, list items, reject_hdlc):
-        """The scanner's items over ``buf`` (bytes): frames, rejected candidates
-        (``reject_hdlc(buf, start)`` gives their error), discarded bytes."""
+    def add_scan(self, buf, Py_ssize_t start, Py_ssize_t end, Py_ssize_t max_frame_size,
+                 bint shared, bint final, reject_hdlc):
+        """Scan ``buf[start:end]`` (bytes) with the stream scanner and add what it
+        finds: frames, rejected candidates (``reject_hdlc(buf, start)`` gives
+        their error) and discarded bytes.  Returns the scanner's
+        ``(resume, shared, need)``."""
         cdef bytes b = <bytes>buf
-        cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(b)
-        cdef Py_ssize_t start, stop, n = PyBytes_GET_SIZE(b), discarded = 0
-        cdef int kind
-        cdef tuple it
-        for item in items:
-            it = <tuple>item
-            kind = it[0]
-            start = it[1]
-            stop = it[2]
-            if start < 0 or stop > n or start > stop:
-                raise IndexError("scanner item outside the buffer")
-            if kind == 0:
-                discarded += stop - start
-            elif kind == 1:
-                if self._fast(d + start, stop - start, False):
-                    continue
-                try:
-                    frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
-                except DecodeError as e:
-                    self.add_error(e)
-                else:
-                    self.add_frame(frame)
+        cdef Py_ssize_t resume, need
+        cdef bint shared_out
+        if start < 0 or end > PyBytes_GET_SIZE(b) or start > end:
+            raise IndexError("scan range outside the buffer")
+        self.sbuf = b
+        self.sreject = reject_hdlc
+        self.sdiscarded = 0
+        try:
+            scan_core(<const unsigned char*>PyBytes_AS_STRING(b), start, end, max_frame_size,
+                      shared, final, _writer_sink, <void*>self, &resume, &shared_out, &need)
+        finally:
+            self.table.bytes_discarded += self.sdiscarded
+            self.sbuf = None
+            self.sreject = None
+        return resume, shared_out, need
+
+    cdef int _item(self, int kind, Py_ssize_t start, Py_ssize_t stop) except -1:
+        cdef bytes b = self.sbuf
+        if kind == 0:
+            self.sdiscarded += stop - start
+        elif kind == 1:
+            if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
+                return 0
+            try:
+                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
+            except DecodeError as e:
+                self.add_error(e)
             else:
-                self.add_error(reject_hdlc(b, start))
-        self.table.bytes_discarded += discarded
+                self.add_frame(frame)
+        else:
+            self.add_error(self.sreject(b, start))
+        return 0
 
     # -- the fast path --------------------------------------------------------------
     cdef _Entry _entry(self, const unsigned char* d, Node* nodes, El* els, int nel,
@@ -2265,6 +2398,10 @@ cdef class TableWriter:
         cdef _Plan plan
         cdef Node* nd
         cdef El* el
+        cdef Node* np = NULL
+        cdef El* ep = NULL
+        cdef uint64_t tkey
+        cdef int tslot
         cdef int* dsc
         cdef list sc_objs
         cdef tuple per
@@ -2294,25 +2431,59 @@ cdef class TableWriter:
             pos += 14
         else:
             return 0
-        wpos = pos
-        if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
-                or _cflatten(d, nodes, els, &nel, &flayout, &fcount) != 0):
-            return 0
-        e = self._entry(d, nodes, els, nel, flayout, fcount, <long>h.src)
-        if e is None:
-            return 0
+        # a frame like the template of a shape seen from this meter: read its values
+        tkey = _hash_bytes(d + 1, h.info_start + 3, <uint64_t>n) ^ (<uint64_t>d[h.info_start + 8] << 8)
+        if pos + 8 <= end:
+            tkey = _hash_bytes(d + pos, 8, tkey)
+        tslot = <int>(tkey & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS
+        for j in range(TEMPLATE_WAYS):
+            if self.tptr[tslot + j] == NULL:
+                break
+            if self.tkey[tslot + j] == tkey and (<_Entry>self.tptr[tslot + j]).matches(d, n):
+                e = <_Entry>self.tptr[tslot + j]
+                np = e.tnodes
+                ep = e.tels
+                break
+        if np != NULL:
+            for j in range(e.nout):
+                if e.col[j] >= 0:
+                    _reload(d, &np[ep[e.el_of[j]].node])
+        if np == NULL:  # walk it
+            wpos = pos
+            if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
+                    or _cflatten(d, nodes, els, &nel, &flayout, &fcount) != 0):
+                return 0
+            e = self._entry(d, nodes, els, nel, flayout, fcount, <long>h.src)
+            if e is None:
+                return 0
+            if e.tn == 0:
+                e.make_template(d, n, h.info_start, hdr, nodes, nn, els, nel,
+                                _version_el(nodes, els, nel, flayout))
+            if e.tn == n:  # remember it under this key (the ways fill, then rotate)
+                for j in range(TEMPLATE_WAYS):
+                    if self.tptr[tslot + j] == NULL:
+                        break
+                else:
+                    j = TEMPLATE_WAYS - 1
+                    memmove(&self.tptr[tslot + 1], &self.tptr[tslot], j * sizeof(PyObject*))
+                    memmove(&self.tkey[tslot + 1], &self.tkey[tslot], j * sizeof(uint64_t))
+                    j = 0
+                self.tptr[tslot + j] = <PyObject*>e
+                self.tkey[tslot + j] = tkey
+            np = nodes
+            ep = els
         plan = e.plan
         policy = plan.policy
         # everything that may call back into Python or fail comes before the row
         if plan.i_meter_time >= 0:
-            nd = &nodes[els[e.el_of[plan.i_meter_time]].node]
+            nd = &np[ep[e.el_of[plan.i_meter_time]].node]
             if nd.tag == T_OCTETS and nd.length == 12 and e.kind[plan.i_meter_time] == KIND_DATETIME:
                 mt = _clock_us(d + nd.pos, plan.zone, policy)
         if hdr >= 0:
             ht = _clock_us(d + hdr, plan.zone, policy)
-        c_version = self._text_code(0, "list_version", e, plan.i_version, d, nodes, els)
-        c_meter_id = self._text_code(1, "meter_id", e, plan.i_meter_id, d, nodes, els)
-        type_code = self._text_code(2, "meter_type", e, plan.i_meter_type, d, nodes, els)
+        c_version = self._text_code(0, "list_version", e, plan.i_version, d, np, ep)
+        c_meter_id = self._text_code(1, "meter_id", e, plan.i_meter_id, d, np, ep)
+        type_code = self._text_code(2, "meter_type", e, plan.i_meter_type, d, np, ep)
         sc_objs = plan.d_scalers
         dsc = e.dsc
         if e.per_type is not None:
@@ -2331,8 +2502,8 @@ cdef class TableWriter:
             c = e.col[j]
             if c < 0:
                 continue
-            el = &els[e.el_of[j]]
-            nd = &nodes[el.node]
+            el = &ep[e.el_of[j]]
+            nd = &np[el.node]
             tag = nd.tag
             sc = el.scaler if el.has_scaler else dsc[j]
             big = False
@@ -2358,6 +2529,10 @@ cdef class TableWriter:
                 v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
             self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
         return 1
+
+
+cdef int _writer_sink(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) except -1:
+    return (<TableWriter>ctx)._item(kind, start, stop)
 
 
 cdef void* _grow(void* p, size_t size) except NULL:

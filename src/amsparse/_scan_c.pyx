@@ -94,21 +94,23 @@ cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t
     return 1  # FRAME
 
 
-def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
-         Py_ssize_t max_frame_size, bint shared, bint final):
-    """Find frames in ``buf[start:end]`` -> ``(items, resume, shared, need)``."""
-    cdef list out = []
+cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
+                   Py_ssize_t max_frame_size, bint shared, bint final,
+                   scan_sink sink, void* ctx,
+                   Py_ssize_t* resume, bint* shared_out, Py_ssize_t* need) except -1:
+    """The scan loop: every item goes to ``sink(ctx, kind, start, stop, aux)``
+    in order; ``resume``, ``shared_out`` and ``need`` get what :func:`scan`
+    returns beside the items."""
     cdef Py_ssize_t i = start
     cdef Py_ssize_t shared_pos = start if shared else -1
     cdef Py_ssize_t disc = -1
-    cdef Py_ssize_t j, stop, total, need
+    cdef Py_ssize_t j, stop, total, nd
     cdef int status
-    cdef const unsigned char* b
-    if end > buf.shape[0] or start < 0 or start > end:
-        raise IndexError("scan range outside the buffer")
     if end == start:
-        return out, end, shared, 1
-    b = &buf[0]
+        resume[0] = end
+        shared_out[0] = shared
+        need[0] = 1
+        return 0
     while i < end:
         if b[i] != 0x7E:
             j = _find_flag(b, i, end)
@@ -118,12 +120,15 @@ def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
                 disc = i
             i = j
             continue
-        status = _check(b, i, end, max_frame_size, &total, &need)
+        status = _check(b, i, end, max_frame_size, &total, &nd)
         if status == _WAIT_HEADER or status == _WAIT_BODY:
             if not final:
                 if disc >= 0:
-                    out.append((0, disc, i, 0))
-                return out, i, i == shared_pos, need
+                    sink(ctx, 0, disc, i, 0)
+                resume[0] = i
+                shared_out[0] = i == shared_pos
+                need[0] = nd
+                return 0
             status = _NOTCAND if status == _WAIT_HEADER else 2
         if status == _NOTCAND:
             if i != shared_pos and disc < 0:
@@ -131,10 +136,10 @@ def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
             i += 1
             continue
         if disc >= 0:
-            out.append((0, disc, i, 0))
+            sink(ctx, 0, disc, i, 0)
             disc = -1
         if status == 1:
-            out.append((1, i, i + total, 1 if i == shared_pos else 0))
+            sink(ctx, 1, i, i + total, 1 if i == shared_pos else 0)
             i = i + total - 1
             shared_pos = i
             continue
@@ -144,8 +149,31 @@ def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
         j = _find_flag(b, i + 1, stop)
         if j < 0:
             j = stop
-        out.append((2, i, j, 1 if i == shared_pos else 0))
+        sink(ctx, 2, i, j, 1 if i == shared_pos else 0)
         i = j
     if disc >= 0:
-        out.append((0, disc, end, 0))
-    return out, end, False, 1
+        sink(ctx, 0, disc, end, 0)
+    resume[0] = end
+    shared_out[0] = False
+    need[0] = 1
+    return 0
+
+
+cdef int _to_list(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) except -1:
+    (<list>ctx).append((kind, start, stop, aux))
+    return 0
+
+
+def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
+         Py_ssize_t max_frame_size, bint shared, bint final):
+    """Find frames in ``buf[start:end]`` -> ``(items, resume, shared, need)``."""
+    cdef list out = []
+    cdef Py_ssize_t resume, need
+    cdef bint shared_out
+    if end > buf.shape[0] or start < 0 or start > end:
+        raise IndexError("scan range outside the buffer")
+    if end == start:
+        return out, end, shared, 1
+    scan_core(&buf[0], start, end, max_frame_size, shared, final, _to_list, <void*>out,
+              &resume, &shared_out, &need)
+    return out, resume, shared_out, need
