@@ -66,9 +66,9 @@ def _check_row(table: FrameTable, row: int, frame, error) -> None:  # type: igno
             assert table.raw[name][row] == RAW_MISSING
             continue
         assert col[row] == float(r.value), name
-        if type(r.raw) is int:
-            assert table.raw[name][row] == r.raw
-            assert table.scalers[name][row] == r.scaler
+        if type(r.raw) is int:  # int64 column: a u64 beyond it is RAW_MISSING
+            assert table.raw[name][row] == (r.raw if -(2**63) <= r.raw < 2**63 else RAW_MISSING)
+            assert table.scalers[name][row] == (r.scaler if -128 <= r.scaler <= 127 else 0)
     assert set(numeric) <= set(table.columns)
 
 

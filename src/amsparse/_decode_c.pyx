@@ -15,10 +15,47 @@ The reference is ``_decode_py.py``: when the two disagree, this file is wrong.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_New, PyList_SET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from libc.string cimport memcpy, memcmp, memmove, memset
 from libc.math cimport NAN
 from cpython.object cimport Py_SIZE
+
+cdef extern from *:
+    """
+    static PyObject *ams_alloc(PyObject *t)
+    {
+        return ((PyTypeObject *)t)->tp_alloc((PyTypeObject *)t, 0);
+    }
+    static int ams_set_slot(PyObject *descr, PyObject *obj, PyObject *v)
+    {
+        descrsetfunc f = Py_TYPE(descr)->tp_descr_set;
+        if (f == NULL) {
+            PyErr_SetString(PyExc_TypeError, "not a data descriptor");
+            return -1;
+        }
+        return f(descr, obj, v);
+    }
+    static PyObject *ams_untrack_atomic(PyObject *t)
+    {
+        /* CPython's own rule for tuples (_PyTuple_MaybeUntrack), applied now:
+           no item the cyclic GC could reach through -> stop tracking */
+        Py_ssize_t i, n = PyTuple_GET_SIZE(t);
+        for (i = 0; i < n; i++) {
+            PyObject *o = PyTuple_GET_ITEM(t, i);
+            if (o != NULL && PyObject_IS_GC(o) && PyObject_GC_IsTracked(o))
+                return Py_NewRef(t);
+        }
+        if (PyObject_GC_IsTracked(t))
+            PyObject_GC_UnTrack(t);
+        return Py_NewRef(t);
+    }
+    """
+    object ams_alloc(object t)
+    int ams_set_slot(PyObject* descr, object obj, object v) except -1
+    object ams_untrack_atomic(object t)
+    void PyObject_GC_UnTrack(object o)
+
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
 from ._errors import (
@@ -589,6 +626,12 @@ cdef str _generic_name(object obis):
 
 
 _POW10 = tuple([10 ** _k for _k in range(160)])  # the very ints 10 ** k would give
+cdef double _POW10D[23]           # 10**k as doubles (exact up to 10**22)
+cdef long long _I64_LIMIT[19]     # largest |v| with v * 10**k in int64
+for _k in range(23):
+    _POW10D[_k] = float(10 ** _k)
+for _k in range(19):
+    _I64_LIMIT[_k] = (2 ** 63 - 1) // 10 ** _k
 
 
 cdef object _scale(object raw, object scaler):
@@ -776,7 +819,7 @@ cdef _Plan _build_plan(
     return plan
 
 
-cdef inline object _text_at(list values, Py_ssize_t i):
+cdef inline object _text_at(object values, Py_ssize_t i):
     cdef object v
     if i < 0:
         return None
@@ -804,8 +847,8 @@ cdef object _apply_overrides(_Plan plan, object meter_type, list scalers):
 @cython.wraparound(True)
 
 cdef object _build_frame(_Plan plan, object meter_type, object header, object zone, int policy,
-                         object invoke_id, object address, list out_raws, list scalers,
-                         list units, list values):
+                         object invoke_id, object address, object out_raws, object scalers,
+                         object units, object values):
     """The Frame both the reference path and the fast path end in."""
     cdef const unsigned char* hp
     if header is None:
@@ -826,10 +869,10 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
         address,
         plan.names,
         plan.obis_out,
-        tuple(out_raws),
-        tuple(scalers),
-        tuple(units),
-        tuple(values),
+        out_raws if type(out_raws) is tuple else tuple(out_raws),
+        ams_untrack_atomic(tuple(scalers)),
+        units if type(units) is tuple else tuple(units),
+        values if type(values) is tuple else tuple(values),
     )
 
 
@@ -932,8 +975,6 @@ cdef object _text(list names, list values, str name):
 # to_datetime(parse_datetime(...)), the reference.
 
 from cpython.datetime cimport import_datetime, datetime_new
-from cpython.tuple cimport PyTuple_GET_ITEM
-from cpython.ref cimport PyObject
 import types as _types
 
 import_datetime()
@@ -945,24 +986,6 @@ from ._clock import (
     wall_offset_us as _wall_offset_us,
 )
 
-cdef extern from *:
-    """
-    static PyObject *ams_alloc(PyObject *t)
-    {
-        return ((PyTypeObject *)t)->tp_alloc((PyTypeObject *)t, 0);
-    }
-    static int ams_set_slot(PyObject *descr, PyObject *obj, PyObject *v)
-    {
-        descrsetfunc f = Py_TYPE(descr)->tp_descr_set;
-        if (f == NULL) {
-            PyErr_SetString(PyExc_TypeError, "not a data descriptor");
-            return -1;
-        }
-        return f(descr, obj, v);
-    }
-    """
-    object ams_alloc(object t)
-    int ams_set_slot(PyObject* descr, object obj, object v) except -1
 
 cdef long long NAT_US = -9223372036854775807LL - 1
 cdef long long US_PER_DAY = 86400000000LL
@@ -1005,6 +1028,7 @@ cdef object _cdt_new(const unsigned char* b):
     ams_set_slot(PyTuple_GET_ITEM(_CDT_DESCR, 7), o, _opt(b[8], 0xFF))
     ams_set_slot(PyTuple_GET_ITEM(_CDT_DESCR, 8), o, deviation)
     ams_set_slot(PyTuple_GET_ITEM(_CDT_DESCR, 9), o, _opt(b[11], 0xFF))
+    PyObject_GC_UnTrack(o)   # ten ints or None, frozen: no cycle can run through it
     return o
 
 
@@ -1530,23 +1554,45 @@ cdef object _node_number(Node* nd):
 
 @cython.boundscheck(True)
 @cython.wraparound(True)
+cdef object _number_scaled(Node* nd, object scaler):
+    """``_scale(_node_number(nd), scaler)``, in C for the usual cases (the same
+    IEEE operations Python does: int * 10**k exactly, int / 10**k and float
+    arithmetic with 10**k exact as a double)."""
+    cdef int k
+    cdef long long v
+    if type(scaler) is int and -23 < <long long>scaler < 23:
+        k = <int>scaler
+        if nd.tag == T_F32 or nd.tag == T_F64:
+            if k == 0:
+                return nd.fval
+            return nd.fval * _POW10D[k] if k > 0 else nd.fval / _POW10D[-k]
+        if not nd.is_unsigned or nd.uval <= 9007199254740992ULL:
+            v = nd.ival if not nd.is_unsigned else <long long>nd.uval
+            if k == 0:
+                return v
+            if k < 0 and -9007199254740992LL <= v <= 9007199254740992LL:
+                return <double>v / _POW10D[-k]
+            if k > 0 and k <= 18 and -_I64_LIMIT[k] <= v <= _I64_LIMIT[k]:
+                return v * <long long>_POW10D[k]
+    return _scale(_node_number(nd), scaler)
+
+
+@cython.boundscheck(True)
+@cython.wraparound(True)
 cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* els, int nel,
                          object header, object invoke_id, object address):
-    """``_finish`` on the node array (same conversions, same objects)."""
-    cdef list scalers, units, values, out_raws
-    cdef object kind, raw, value, zone, policy, meter_type, header_clock, header_time
-    cdef bytes bs
-    cdef Py_ssize_t i, j, nout
+    """``_finish`` on the node array (same conversions, same objects), building
+    the Frame's tuples directly."""
+    cdef Py_ssize_t nout = len(plan.names), i, j
+    cdef tuple raws = PyTuple_New(nout), values = PyTuple_New(nout), units = PyTuple_New(nout)
+    cdef list scalers = PyList_New(nout)
+    cdef object kind, raw, value, unit, scaler, zone, policy, meter_type
     cdef int tag
     cdef Node* nd
-    cdef unsigned char numeric[MAX_NODES]
+    cdef int numeric[MAX_NODES]   # output element -> node index + 1 (0: not a number)
 
     zone = plan.zone
     policy = plan.policy
-    scalers = []
-    units = []
-    values = []
-    out_raws = []
     j = 0
     for i in range(nel):
         nd = &nodes[els[i].node]
@@ -1555,44 +1601,52 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
             continue
         kind = plan.kinds[j]
         if els[i].has_scaler:
-            scalers.append(els[i].scaler)
-            units.append(els[i].unit)
+            scaler = els[i].scaler
+            unit = els[i].unit
         else:
-            scalers.append(plan.d_scalers[j])
-            units.append(plan.d_units[j])
+            scaler = plan.d_scalers[j]
+            unit = plan.d_units[j]
         numeric[j] = 0
         if tag == T_OCTETS or tag == T_VISIBLE:
-            bs = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
+            scaler = 0
             if tag == T_OCTETS and kind == KIND_DATETIME and nd.length == 12:
-                out_raws.append(_cdt_new(d + nd.pos))
-                values.append(_clock_dt(d + nd.pos, zone, policy))
-                scalers[j] = 0
-                units[j] = -1
-                j += 1
-                continue
-            if tag == T_VISIBLE or kind == KIND_STRING:
-                raw = bs.decode("latin-1")
+                raw = _cdt_new(d + nd.pos)
+                value = _clock_dt(d + nd.pos, zone, policy)
+                unit = -1
             else:
-                raw = bs
-            out_raws.append(raw)
-            values.append((<str>raw).rstrip("\x00 ") if kind == KIND_STRING else raw)
-            scalers[j] = 0
-        else:  # numeric (the walker admits no other leaf tags)
+                raw = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
+                if tag == T_VISIBLE or kind == KIND_STRING:
+                    raw = (<bytes>raw).decode("latin-1")
+                value = (<str>raw).rstrip("\x00 ") if kind == KIND_STRING else raw
+        else:  # numeric (the walker admits no other leaf tags): value set below
             raw = _node_number(nd)
-            out_raws.append(raw)
-            values.append(raw)
-            numeric[j] = 1
+            value = None
+            numeric[j] = els[i].node + 1
+        Py_INCREF(raw)
+        PyTuple_SET_ITEM(raws, j, raw)
+        Py_INCREF(value)
+        PyTuple_SET_ITEM(values, j, value)
+        Py_INCREF(unit)
+        PyTuple_SET_ITEM(units, j, unit)
+        Py_INCREF(scaler)
+        PyList_SET_ITEM(scalers, j, scaler)
         j += 1
 
     meter_type = _text_at(values, plan.i_meter_type)
     _apply_overrides(plan, meter_type, scalers)
-    nout = j
     for j in range(nout):
         if numeric[j]:
-            values[j] = _scale(values[j], scalers[j])
-
+            value = _number_scaled(&nodes[numeric[j] - 1], scalers[j])
+            Py_INCREF(value)
+            Py_XDECREF(PyTuple_GET_ITEM(values, j))   # the None put there above
+            PyTuple_SET_ITEM(values, j, value)
+    # atomic contents (numbers, text, bytes, clocks): nothing for the cyclic GC to
+    # follow, so the tuples leave its lists now instead of at its next pass
+    ams_untrack_atomic(raws)
+    ams_untrack_atomic(values)
+    ams_untrack_atomic(units)
     return _build_frame(plan, meter_type, header, zone, policy, invoke_id, address,
-                        out_raws, scalers, units, values)
+                        raws, scalers, units, values)
 
 
 # --------------------------------------------------------------------------- APDU
@@ -1712,7 +1766,7 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
     return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
-                        (h.dest, h.src, h.control), True)
+                        ams_untrack_atomic((h.dest, h.src, h.control)), True)
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None):
@@ -1848,10 +1902,6 @@ cdef enum:
     TEXT_SLOTS = 64        # remembered texts per key (power of two)
 
 
-cdef double _POW10D[23]
-_k = 0
-for _k in range(23):
-    _POW10D[_k] = float(10 ** _k)
 
 
 cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
