@@ -221,6 +221,23 @@ def test_keyword_variants(both: Any) -> None:
             assert oc[:2] == op[:2], (name, bad, oc, op)
 
 
+def test_frame_templates_respect_the_arguments(both: Any) -> None:
+    """The compiled core reuses the walk of a frame it has seen (a template per
+    shape and meter): the same bytes under other profiles, zones or profile
+    sets, interleaved, must still decode as the twin decodes them."""
+    if not FRAMES:
+        pytest.skip("frame corpus not available")
+    from amsparse import builtin_profiles, load_profiles
+
+    other_set = load_profiles(Path(__file__).resolve().parents[1] / "vendor_profiles")
+    variants = [{}, dict(tz="UTC"), dict(profile="generic"), dict(profiles=other_set),
+                dict(profiles=builtin_profiles(), tz="America/New_York"), dict(profile="kamstrup-v0001-se")]
+    for _, frame in FRAMES[:: max(1, len(FRAMES) // 12)]:
+        for _ in range(2):
+            for kw in variants:
+                same(both, "decode_frame", frame, **kw)
+
+
 def test_fcs16(both: Any) -> None:
     c, p = both
     assert c.fcs16(b"123456789") == 0x906E == p.fcs16(b"123456789")

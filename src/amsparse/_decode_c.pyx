@@ -1649,6 +1649,232 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
                         raws, scalers, units, values)
 
 
+# --------------------------------------------------------------------------- templates
+#
+# A frame from a meter is, byte for byte, the previous frame of the same shape
+# from that meter except for a known set of positions: the invoke id, the
+# header clock, the element values (not the list version, which is part of the
+# shape), the FCS.  A _Template keeps the first frame of a shape, the nodes its
+# walk produced, and a mask of those variable positions.  A later frame equal
+# to it on every other byte walks to the very same nodes (the walk and the
+# layout detection look only at tags, counts, lengths, OBIS codes and scaler
+# structures, all fixed under the mask), so its numbers are read again in
+# place (_reload) and the walk, layout detection and shape lookup are skipped.
+# Frames are found by a hash of their length, HDLC header and the first body
+# bytes, in a small set-associative table; a candidate that does not match
+# byte for byte just means the walk runs as before.
+
+from libc.stdlib cimport malloc, realloc, free
+from libc.stdint cimport uint64_t
+
+cdef enum:
+    TEMPLATE_SLOTS = 512   # frame key -> templates (power of two) ...
+    TEMPLATE_WAYS = 4      # ... of this many ways
+
+
+cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
+    cdef uint64_t w
+    while n >= 8:
+        memcpy(&w, p, 8)
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL
+        h ^= h >> 31
+        p += 8
+        n -= 8
+    while n > 0:
+        h = (h ^ p[0]) * 0x100000001B3ULL
+        p += 1
+        n -= 1
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    return h ^ (h >> 33)
+
+
+
+cdef class _Template:
+    cdef Py_ssize_t tn       # frame length
+    cdef Py_ssize_t thdr     # header clock offset, -1 for none
+    cdef Py_ssize_t body     # notification body offset
+    cdef unsigned char* tbytes
+    cdef unsigned char* tmask
+    cdef Node* tnodes
+    cdef El* tels
+    cdef int tnel
+    cdef int* nums           # element value nodes holding numbers (reloaded on a match)
+    cdef int nnums
+    # the object path's cache also keys on what the plan was made for
+    cdef _Plan plan
+    cdef object ps, prof, tz
+    cdef object owner        # the batch writer's _Entry
+
+    def __cinit__(self):
+        self.tbytes = self.tmask = NULL
+        self.tnodes = NULL
+        self.tels = NULL
+        self.nums = NULL
+        self.tn = 0
+
+    def __dealloc__(self):
+        free(self.tbytes)
+        free(self.tmask)
+        free(self.tnodes)
+        free(self.tels)
+        free(self.nums)
+
+    cdef int make(self, const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
+                  Py_ssize_t hdr, Py_ssize_t body, Node* nodes, int nn, El* els, int nel,
+                  int ve) except -1:
+        cdef int i, tag, w
+        cdef Node* nd
+        self.tbytes = <unsigned char*>malloc(n)
+        self.tmask = <unsigned char*>malloc(n)
+        self.tnodes = <Node*>malloc(nn * sizeof(Node))
+        self.tels = <El*>malloc(nel * sizeof(El))
+        self.nums = <int*>malloc((nel + 1) * sizeof(int))
+        if (self.tbytes == NULL or self.tmask == NULL or self.tnodes == NULL or self.tels == NULL
+                or self.nums == NULL):
+            raise MemoryError()
+        memcpy(self.tbytes, d, n)
+        memset(self.tmask, 0xFF, n)
+        memset(self.tmask + info_start + 4, 0, 4)        # long-invoke-id-and-priority
+        if hdr >= 0:
+            memset(self.tmask + hdr, 0, 12)              # header date-time
+        memset(self.tmask + n - 3, 0, 2)                 # FCS
+        self.nnums = 0
+        for i in range(nel):
+            nd = &nodes[els[i].node]
+            tag = nd.tag
+            if tag == T_OCTETS or tag == T_VISIBLE:
+                if i != ve:
+                    memset(self.tmask + nd.pos, 0, nd.length)
+            elif tag != T_BCD and tag != T_NULL:         # BCD digits are checked by the walk
+                w = _num_width(tag)
+                if w:
+                    memset(self.tmask + nd.pos, 0, w)
+                    self.nums[self.nnums] = els[i].node
+                    self.nnums += 1
+        for i in range(<int>n):
+            self.tbytes[i] &= self.tmask[i]
+        memcpy(self.tnodes, nodes, nn * sizeof(Node))
+        memcpy(self.tels, els, nel * sizeof(El))
+        self.tnel = nel
+        self.thdr = hdr
+        self.body = body
+        self.tn = n
+        return 0
+
+    cdef inline bint matches(self, const unsigned char* d, Py_ssize_t n) noexcept:
+        cdef Py_ssize_t i = 0
+        cdef uint64_t a, m, t
+        if n != self.tn:
+            return False
+        while i + 8 <= n:
+            memcpy(&a, d + i, 8)
+            memcpy(&m, self.tmask + i, 8)
+            memcpy(&t, self.tbytes + i, 8)
+            if (a & m) != t:
+                return False
+            i += 8
+        while i < n:
+            if (d[i] & self.tmask[i]) != self.tbytes[i]:
+                return False
+            i += 1
+        return True
+
+    cdef inline void reload_all(self, const unsigned char* d) noexcept:
+        cdef int k
+        for k in range(self.nnums):
+            _reload(d, &self.tnodes[self.nums[k]])
+
+
+cdef inline uint64_t _frame_key(const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
+                                Py_ssize_t body, Py_ssize_t end) noexcept:
+    """Hash of what identifies a template candidate: length, HDLC header up to
+    the APDU tag, the date-time marker, the first body bytes."""
+    cdef uint64_t k = _hash_bytes(d + 1, info_start + 3, <uint64_t>n) ^ (<uint64_t>d[info_start + 8] << 8)
+    if body + 8 <= end:
+        k = _hash_bytes(d + body, 8, k)
+    return k
+
+
+cdef class _TemplateTable:
+    """Frame key -> _Template, TEMPLATE_WAYS candidates per slot, newest first."""
+    cdef uint64_t keys[TEMPLATE_SLOTS * TEMPLATE_WAYS]
+    cdef PyObject* ptrs[TEMPLATE_SLOTS * TEMPLATE_WAYS]
+    cdef list owned          # keeps the templates the slots point at alive
+
+    def __cinit__(self):
+        cdef int k
+        for k in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
+            self.ptrs[k] = NULL
+        self.owned = []
+
+    cdef _Template find(self, uint64_t key, const unsigned char* d, Py_ssize_t n):
+        cdef int base = <int>(key & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS, j
+        for j in range(TEMPLATE_WAYS):
+            if self.ptrs[base + j] == NULL:
+                return None
+            if self.keys[base + j] == key and (<_Template>self.ptrs[base + j]).matches(d, n):
+                return <_Template>self.ptrs[base + j]
+        return None
+
+    cdef int put(self, uint64_t key, _Template t) except -1:
+        cdef int base = <int>(key & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS, j
+        if len(self.owned) >= TEMPLATE_SLOTS * TEMPLATE_WAYS:  # bound memory: start over
+            for j in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
+                self.ptrs[j] = NULL
+            self.owned = []
+        for j in range(TEMPLATE_WAYS):
+            if self.ptrs[base + j] == <PyObject*>t:
+                return 0
+        # newest first; the oldest way drops out
+        memmove(&self.ptrs[base + 1], &self.ptrs[base], (TEMPLATE_WAYS - 1) * sizeof(PyObject*))
+        memmove(&self.keys[base + 1], &self.keys[base], (TEMPLATE_WAYS - 1) * sizeof(uint64_t))
+        self.ptrs[base] = <PyObject*>t
+        self.keys[base] = key
+        self.owned.append(t)
+        return 0
+
+
+cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable()
+
+
+cdef inline int _num_width(int tag) noexcept:
+    if tag == T_U8 or tag == T_ENUM or tag == T_I8 or tag == T_BCD:
+        return 1
+    if tag == T_U16 or tag == T_I16:
+        return 2
+    if tag == T_I32 or tag == T_U32 or tag == T_F32:
+        return 4
+    if tag == T_I64 or tag == T_U64 or tag == T_F64:
+        return 8
+    return 0
+
+
+cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:
+    """Read a number node's value again, from the same position of another frame."""
+    cdef int tag = nd.tag, w
+    cdef unsigned long long u
+    cdef unsigned int u32
+    cdef float f32
+    if tag == T_U8 or tag == T_ENUM or tag == T_U16:
+        nd.ival = <long long>_be(d + nd.pos, 2 if tag == T_U16 else 1)
+    elif tag == T_I8 or tag == T_I16 or tag == T_I32 or tag == T_I64:
+        w = _num_width(tag)
+        u = _be(d + nd.pos, w)
+        if w < 8 and u >> (8 * w - 1):
+            u |= ~((1ULL << (8 * w)) - 1)
+        nd.ival = <long long>u
+    elif tag == T_U32 or tag == T_U64:
+        nd.uval = _be(d + nd.pos, 4 if tag == T_U32 else 8)
+    elif tag == T_F32:
+        u32 = <unsigned int>_be(d + nd.pos, 4)
+        memcpy(&f32, &u32, 4)
+        nd.fval = <double>f32
+    elif tag == T_F64:
+        u = _be(d + nd.pos, 8)
+        memcpy(&nd.fval, &u, 8)
+
+
 # --------------------------------------------------------------------------- APDU
 
 cdef object _decode_info(
@@ -1661,6 +1887,8 @@ cdef object _decode_info(
     object tz,
     object address,
     bint llc,
+    bint frame=False,      # buf is one whole HDLC frame: keep a template of it
+    uint64_t fkey=0,       # ... under this _frame_key
 ):
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t pos = start, body_pos
@@ -1672,8 +1900,10 @@ cdef object _decode_info(
     cdef El els[MAX_NODES]
     cdef int nn, nel, flayout, fcount
     cdef Py_ssize_t wpos
-    cdef object key, sig, frame
+    cdef object key, sig
     cdef _Plan plan
+    cdef _Template t
+    cdef Py_ssize_t hdr_off = -1
     if llc:
         if end - pos < 3 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00:
             raise ApduError("information field does not start with the LLC header E6 E7 00", pos)
@@ -1704,6 +1934,7 @@ cdef object _decode_info(
     elif marker == 0x0C:
         _need(pos + 1, 12, end, "date-time")
         header = PyBytes_FromStringAndSize(<const char*>(d + pos + 1), 12)
+        hdr_off = pos + 1
         pos += 13
     elif marker == 0x09:
         _need(pos + 1, 1, end, "date-time length")
@@ -1712,6 +1943,7 @@ cdef object _decode_info(
                 f"date-time octet-string of length {d[pos + 1]} (expected 12)", pos + 1)
         _need(pos + 2, 12, end, "date-time")
         header = PyBytes_FromStringAndSize(<const char*>(d + pos + 2), 12)
+        hdr_off = pos + 2
         pos += 14
     else:
         raise ApduError(f"bad date-time field 0x{marker:02X} (expected 00, 0C or 09 0C)", pos)
@@ -1727,6 +1959,15 @@ cdef object _decode_info(
                 key = (sig, id(profiles), id(profile), tz, source)
                 plan = _PLANS.get(key)
                 if plan is not None and plan.ps is profiles and plan.profile_arg is profile:
+                    if frame:
+                        t = _Template()
+                        t.make(d, PyBytes_GET_SIZE(buf), start, hdr_off, body_pos, nodes, nn,
+                               els, nel, _version_el(nodes, els, nel, flayout))
+                        t.plan = plan
+                        t.ps = profiles
+                        t.prof = profile
+                        t.tz = tz
+                        _OBJ_TEMPLATES.put(fkey, t)
                     return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
     body = _read_value(d, &pos, end, 0)
     if pos != end:
@@ -1738,12 +1979,12 @@ cdef object _decode_info(
     elements = fl[1]
     count = len(<list>bval) if (btag == T_ARRAY or btag == T_STRUCT) else 1
     plan = _build_plan(layout, <list>elements, count, profiles, profile, source, tz, body_pos)
-    frame = _finish(plan, <list>elements, header, invoke_id, address)
+    result = _finish(plan, <list>elements, header, invoke_id, address)
     if key is not None:
         if len(_PLANS) >= PLAN_CACHE_MAX:
             _PLANS.clear()
         _PLANS[key] = plan
-    return frame
+    return result
 
 
 cdef tuple _prepare(object profiles, object profile):
@@ -1760,13 +2001,39 @@ cdef tuple _prepare(object profiles, object profile):
 
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
     cdef Hdlc h
-    _parse_hdlc(<const unsigned char*>PyBytes_AS_STRING(buf), PyBytes_GET_SIZE(buf), &h)
+    cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), pos, body = -1
+    cdef uint64_t key = 0
+    cdef _Template t
+    _parse_hdlc(d, n, &h)
     if h.segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
-    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
-                        ams_untrack_atomic((h.dest, h.src, h.control)), True)
+    address = ams_untrack_atomic((h.dest, h.src, h.control))
+    pos = h.info_start
+    if (h.info_end - pos >= 9 and d[pos] == 0xE6 and d[pos + 1] == 0xE7 and d[pos + 2] == 0x00
+            and d[pos + 3] == 0x0F and (tz is None or type(tz) is str)):
+        pos += 8
+        if d[pos] == 0x00:
+            body = pos + 1
+        elif d[pos] == 0x0C:
+            body = pos + 13
+        elif d[pos] == 0x09 and pos + 1 < h.info_end and d[pos + 1] == 0x0C:
+            body = pos + 14
+        if 0 <= body <= h.info_end:
+            key = _frame_key(d, n, h.info_start, body, h.info_end)
+            t = _OBJ_TEMPLATES.find(key, d, n)
+            if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
+                t.reload_all(d)
+                return _finish_fast(
+                    t.plan, d, t.tnodes, t.tels, t.tnel,
+                    PyBytes_FromStringAndSize(<const char*>(d + t.thdr), 12) if t.thdr >= 0 else None,
+                    <unsigned long long>_be(d + h.info_start + 4, 4), address)
+        else:
+            body = -1
+    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz, address, True,
+                        body >= 0, key)
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None):
@@ -1885,8 +2152,6 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
 
 from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
-from libc.stdlib cimport malloc, realloc, free
-from libc.stdint cimport uint64_t
 import array as _pyarray
 from ._batch import epoch_us as _epoch_us, _error_code
 from ._scan_c cimport scan_core
@@ -1895,30 +2160,11 @@ cdef long long RAW_MISSING_Q = -9223372036854775807LL - 1
 
 cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
-    TEMPLATE_SLOTS = 512   # frame key -> entries (power of two) ...
-    TEMPLATE_WAYS = 4      # ... of this many ways
     SC_GENERIC = -32768    # default scaler that is not a small int: use _scale()
     TEXT_KEEP = 64         # longest text whose raw bytes are remembered
     TEXT_SLOTS = 64        # remembered texts per key (power of two)
 
 
-
-
-cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
-    cdef uint64_t w
-    while n >= 8:
-        memcpy(&w, p, 8)
-        h = (h ^ w) * 0x9E3779B97F4A7C15ULL
-        h ^= h >> 31
-        p += 8
-        n -= 8
-    while n > 0:
-        h = (h ^ p[0]) * 0x100000001B3ULL
-        p += 1
-        n -= 1
-    h ^= h >> 33
-    h *= 0xFF51AFD7ED558CCDULL
-    return h ^ (h >> 33)
 
 
 cdef class _Entry:
@@ -1935,127 +2181,17 @@ cdef class _Entry:
     cdef signed char* kind
     cdef int profile_code, list_code
     cdef dict per_type   # meter-type code -> (list of scalers, array('i'))
-    # template: the first frame of this shape, its walked nodes, and a mask of
-    # the bytes that may differ in a later frame of the same shape from the
-    # same meter (invoke id, header clock, element values other than the list
-    # version, FCS).  A frame equal to it on every other byte walks to the
-    # same nodes, so only its values are read again (see TableWriter._fast).
-    cdef Py_ssize_t tn       # frame length (0: no template)
-    cdef Py_ssize_t thdr     # header clock offset, -1 for none
-    cdef unsigned char* tbytes
-    cdef unsigned char* tmask
-    cdef Node* tnodes
-    cdef El* tels
-    cdef int tnel
+    cdef _Template tpl   # None until the writer has seen a frame of this shape
 
     def __cinit__(self):
         self.el_of = self.col = self.dsc = NULL
         self.kind = NULL
-        self.tn = 0
-        self.tbytes = self.tmask = NULL
-        self.tnodes = NULL
-        self.tels = NULL
 
     def __dealloc__(self):
         free(self.el_of)
         free(self.col)
         free(self.dsc)
         free(self.kind)
-        free(self.tbytes)
-        free(self.tmask)
-        free(self.tnodes)
-        free(self.tels)
-
-    cdef int make_template(self, const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
-                           Py_ssize_t hdr, Node* nodes, int nn, El* els, int nel, int ve) except -1:
-        cdef int i, tag
-        cdef Node* nd
-        cdef Py_ssize_t w
-        self.tbytes = <unsigned char*>malloc(n)
-        self.tmask = <unsigned char*>malloc(n)
-        self.tnodes = <Node*>malloc(nn * sizeof(Node))
-        self.tels = <El*>malloc(nel * sizeof(El))
-        if self.tbytes == NULL or self.tmask == NULL or self.tnodes == NULL or self.tels == NULL:
-            raise MemoryError()
-        memcpy(self.tbytes, d, n)
-        memset(self.tmask, 0xFF, n)
-        memset(self.tmask + info_start + 4, 0, 4)        # long-invoke-id-and-priority
-        if hdr >= 0:
-            memset(self.tmask + hdr, 0, 12)              # header date-time
-        memset(self.tmask + n - 3, 0, 2)                 # FCS
-        for i in range(nel):
-            nd = &nodes[els[i].node]
-            tag = nd.tag
-            if tag == T_OCTETS or tag == T_VISIBLE:
-                if i != ve:
-                    memset(self.tmask + nd.pos, 0, nd.length)
-            elif tag != T_BCD and tag != T_NULL:         # BCD digits are checked by the walk
-                w = _num_width(tag)
-                if w:
-                    memset(self.tmask + nd.pos, 0, w)
-        for i in range(<int>n):
-            self.tbytes[i] &= self.tmask[i]
-        memcpy(self.tnodes, nodes, nn * sizeof(Node))
-        memcpy(self.tels, els, nel * sizeof(El))
-        self.tnel = nel
-        self.thdr = hdr
-        self.tn = n
-        return 0
-
-    cdef inline bint matches(self, const unsigned char* d, Py_ssize_t n) noexcept:
-        cdef Py_ssize_t i = 0
-        cdef uint64_t a, m, t
-        if n != self.tn:
-            return False
-        while i + 8 <= n:
-            memcpy(&a, d + i, 8)
-            memcpy(&m, self.tmask + i, 8)
-            memcpy(&t, self.tbytes + i, 8)
-            if (a & m) != t:
-                return False
-            i += 8
-        while i < n:
-            if (d[i] & self.tmask[i]) != self.tbytes[i]:
-                return False
-            i += 1
-        return True
-
-
-cdef inline int _num_width(int tag) noexcept:
-    if tag == T_U8 or tag == T_ENUM or tag == T_I8 or tag == T_BCD:
-        return 1
-    if tag == T_U16 or tag == T_I16:
-        return 2
-    if tag == T_I32 or tag == T_U32 or tag == T_F32:
-        return 4
-    if tag == T_I64 or tag == T_U64 or tag == T_F64:
-        return 8
-    return 0
-
-
-cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:
-    """Read a number node's value again, from the same position of another frame."""
-    cdef int tag = nd.tag, w
-    cdef unsigned long long u
-    cdef unsigned int u32
-    cdef float f32
-    if tag == T_U8 or tag == T_ENUM or tag == T_U16:
-        nd.ival = <long long>_be(d + nd.pos, 2 if tag == T_U16 else 1)
-    elif tag == T_I8 or tag == T_I16 or tag == T_I32 or tag == T_I64:
-        w = _num_width(tag)
-        u = _be(d + nd.pos, w)
-        if w < 8 and u >> (8 * w - 1):
-            u |= ~((1ULL << (8 * w)) - 1)
-        nd.ival = <long long>u
-    elif tag == T_U32 or tag == T_U64:
-        nd.uval = _be(d + nd.pos, 4 if tag == T_U32 else 8)
-    elif tag == T_F32:
-        u32 = <unsigned int>_be(d + nd.pos, 4)
-        memcpy(&f32, &u32, 4)
-        nd.fval = <double>f32
-    elif tag == T_F64:
-        u = _be(d + nd.pos, 8)
-        memcpy(&nd.fval, &u, 8)
 
 
 cdef inline int _small_scaler(object s) noexcept:
@@ -2083,8 +2219,7 @@ cdef class TableWriter:
     cdef long long* pmeter
     cdef uint64_t ehash[ENTRY_SLOTS]
     cdef PyObject* eptr[ENTRY_SLOTS]
-    cdef uint64_t tkey[TEMPLATE_SLOTS * TEMPLATE_WAYS]   # frame key -> entries whose template to try
-    cdef PyObject* tptr[TEMPLATE_SLOTS * TEMPLATE_WAYS]
+    cdef _TemplateTable templates
     cdef list entries                  # owns what eptr points at
     # text -> category code, per key (list version, meter id, meter type): a
     # direct-mapped cache of the raw bytes, so interleaved meters hit it too
@@ -2130,8 +2265,7 @@ cdef class TableWriter:
         self.entries = []
         for k in range(ENTRY_SLOTS):
             self.eptr[k] = NULL
-        for k in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
-            self.tptr[k] = NULL
+        self.templates = _TemplateTable()
         for k in range(3):
             for j in range(TEXT_SLOTS):
                 self.tc_len[k][j] = -1
@@ -2451,7 +2585,7 @@ cdef class TableWriter:
         cdef Node* np = NULL
         cdef El* ep = NULL
         cdef uint64_t tkey
-        cdef int tslot
+        cdef _Template t
         cdef int* dsc
         cdef list sc_objs
         cdef tuple per
@@ -2482,23 +2616,14 @@ cdef class TableWriter:
         else:
             return 0
         # a frame like the template of a shape seen from this meter: read its values
-        tkey = _hash_bytes(d + 1, h.info_start + 3, <uint64_t>n) ^ (<uint64_t>d[h.info_start + 8] << 8)
-        if pos + 8 <= end:
-            tkey = _hash_bytes(d + pos, 8, tkey)
-        tslot = <int>(tkey & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS
-        for j in range(TEMPLATE_WAYS):
-            if self.tptr[tslot + j] == NULL:
-                break
-            if self.tkey[tslot + j] == tkey and (<_Entry>self.tptr[tslot + j]).matches(d, n):
-                e = <_Entry>self.tptr[tslot + j]
-                np = e.tnodes
-                ep = e.tels
-                break
-        if np != NULL:
-            for j in range(e.nout):
-                if e.col[j] >= 0:
-                    _reload(d, &np[ep[e.el_of[j]].node])
-        if np == NULL:  # walk it
+        tkey = _frame_key(d, n, h.info_start, pos, end)
+        t = self.templates.find(tkey, d, n)
+        if t is not None:
+            e = <_Entry>t.owner
+            t.reload_all(d)
+            np = t.tnodes
+            ep = t.tels
+        else:  # walk it
             wpos = pos
             if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
                     or _cflatten(d, nodes, els, &nel, &flayout, &fcount) != 0):
@@ -2506,20 +2631,14 @@ cdef class TableWriter:
             e = self._entry(d, nodes, els, nel, flayout, fcount, <long>h.src)
             if e is None:
                 return 0
-            if e.tn == 0:
-                e.make_template(d, n, h.info_start, hdr, nodes, nn, els, nel,
-                                _version_el(nodes, els, nel, flayout))
-            if e.tn == n:  # remember it under this key (the ways fill, then rotate)
-                for j in range(TEMPLATE_WAYS):
-                    if self.tptr[tslot + j] == NULL:
-                        break
-                else:
-                    j = TEMPLATE_WAYS - 1
-                    memmove(&self.tptr[tslot + 1], &self.tptr[tslot], j * sizeof(PyObject*))
-                    memmove(&self.tkey[tslot + 1], &self.tkey[tslot], j * sizeof(uint64_t))
-                    j = 0
-                self.tptr[tslot + j] = <PyObject*>e
-                self.tkey[tslot + j] = tkey
+            if e.tpl is None:
+                t = _Template()
+                t.make(d, n, h.info_start, hdr, pos, nodes, nn, els, nel,
+                       _version_el(nodes, els, nel, flayout))
+                t.owner = e
+                e.tpl = t
+            if e.tpl.tn == n:
+                self.templates.put(tkey, e.tpl)
             np = nodes
             ep = els
         plan = e.plan
