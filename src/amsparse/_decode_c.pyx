@@ -2179,7 +2179,7 @@ cdef class _Entry:
     cdef int* col        # column number, -1 when not a numeric column
     cdef int* dsc        # default scaler (SC_GENERIC: not a small int)
     cdef signed char* kind
-    cdef int profile_code, list_code
+    cdef int profile_code, list_code, policy
     cdef dict per_type   # meter-type code -> (list of scalers, array('i'))
     cdef _Template tpl   # None until the writer has seen a frame of this shape
 
@@ -2226,6 +2226,7 @@ cdef class TableWriter:
     cdef unsigned char tc_txt[3][TEXT_SLOTS][TEXT_KEEP]
     cdef int tc_len[3][TEXT_SLOTS]
     cdef int tc_code[3][TEXT_SLOTS]
+    cdef int tc_last[3]
     # during add_scan: the buffer, the rejection callback, bytes discarded
     cdef bytes sbuf
     cdef object sreject
@@ -2267,6 +2268,7 @@ cdef class TableWriter:
             self.eptr[k] = NULL
         self.templates = _TemplateTable()
         for k in range(3):
+            self.tc_last[k] = 0
             for j in range(TEXT_SLOTS):
                 self.tc_len[k][j] = -1
         self._pointers()
@@ -2527,6 +2529,7 @@ cdef class TableWriter:
             j += 1
         if j != nout:
             raise AssertionError("plan and frame disagree")  # pragma: no cover
+        e.policy = plan.policy
         e.profile_code = self.table._code("profile_id", plan.prof_id)
         e.list_code = self.table._code("list_name", plan.list_name)
         e.per_type = {} if plan.overrides else None
@@ -2547,9 +2550,13 @@ cdef class TableWriter:
         elif nd.tag != T_VISIBLE:
             return -1
         if nd.length <= TEXT_KEEP:
-            slot = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SLOTS - 1))
+            slot = self.tc_last[which]   # the same meter as last time: no hashing
+            if not (self.tc_len[which][slot] == nd.length
+                    and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
+                slot = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SLOTS - 1))
             if (self.tc_len[which][slot] == nd.length
                     and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
+                self.tc_last[which] = slot
                 return self.tc_code[which][slot]
         text = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length).decode("latin-1")
         if kind == KIND_STRING:
@@ -2559,6 +2566,7 @@ cdef class TableWriter:
             memcpy(self.tc_txt[which][slot], d + nd.pos, nd.length)
             self.tc_len[which][slot] = <int>nd.length
             self.tc_code[which][slot] = code
+            self.tc_last[which] = slot
         return code
 
     cdef tuple _scalers_for(self, _Entry e, int type_code):
@@ -2642,7 +2650,7 @@ cdef class TableWriter:
             np = nodes
             ep = els
         plan = e.plan
-        policy = plan.policy
+        policy = e.policy
         # everything that may call back into Python or fail comes before the row
         if plan.i_meter_time >= 0:
             nd = &np[ep[e.el_of[plan.i_meter_time]].node]
