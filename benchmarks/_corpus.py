@@ -107,3 +107,54 @@ def build_capture(frames: list[bytes], size: int) -> tuple[bytes, int]:
         total += len(f)
         n += 1
     return b"".join(parts), n
+
+
+def _header_clock_at(raw: bytes) -> int:
+    """Offset of the data-notification's 12-byte header date-time in an HDLC
+    frame, or -1 when it carries none."""
+    i = raw.find(b"\xe6\xe7\x00\x0f")
+    if i < 0 or i + 9 >= len(raw):
+        return -1
+    p = i + 8
+    if raw[p] == 0x0C:
+        return p + 1
+    if raw[p] == 0x09 and raw[p + 1] == 0x0C:
+        return p + 2
+    return -1
+
+
+def live_capture(frames: list[bytes], size: int, step_s: int = 10) -> tuple[bytes, int]:
+    parts = live_frames(frames, size, step_s)
+    return b"".join(parts), len(parts)
+
+
+def live_frames(frames: list[bytes], size: int, step_s: int = 10) -> list[bytes]:
+    """Like :func:`build_capture`, but shaped like a live line: every frame's
+    header clock is re-stamped to advance ``step_s`` seconds per frame from
+    2026-01-01 (local wall time; deviation and status bytes kept), and its FCS
+    recomputed, so no two frames are byte-identical and clock caches cannot
+    help.  Frames without a header clock (Aidon) are used as they are.  The
+    corpus frames themselves are not changed; these are derived copies."""
+    import datetime as dt
+
+    from amsparse import fcs16
+
+    t0 = dt.datetime(2026, 1, 1)
+    offsets = [_header_clock_at(f) for f in frames]
+    parts: list[bytes] = []
+    n = total = 0
+    while total < size:
+        k = n % len(frames)
+        f, at = frames[k], offsets[k]
+        if at >= 0:
+            t = t0 + dt.timedelta(seconds=step_s * n)
+            b = bytearray(f)
+            b[at:at + 8] = bytes([t.year >> 8, t.year & 0xFF, t.month, t.day, t.isoweekday(),
+                                  t.hour, t.minute, t.second])
+            crc = fcs16(b, 1, len(b) - 3)
+            b[-3], b[-2] = crc & 0xFF, crc >> 8
+            f = bytes(b)
+        parts.append(f)
+        total += len(f)
+        n += 1
+    return parts

@@ -321,6 +321,85 @@ def measure(jobs: list[tuple[str, Callable[[], int]]], rounds: int, seconds: flo
     return {k: statistics.median(v) for k, v in rates.items()}
 
 
+# --------------------------------------------------------------------------- live capture
+def live_section(frames: list[dict[str, Any]], mb: float, rounds: int, amshan_rate: float | None) -> list[str]:
+    """The large-capture measurements: every header clock new (as on a live
+    line), decode_batch on >= 50 MB against the FCS-only floor, peak memory."""
+    import tracemalloc
+
+    parts = _corpus.live_frames([f["raw"] for f in frames], int(mb * 1_000_000))
+    data = b"".join(parts)
+    n = len(parts)
+    c_mod = importlib.import_module("amsparse._decode_c") if amsparse.BACKEND == "cython" else None
+    fcs = (c_mod or importlib.import_module("amsparse._decode_py")).fcs16
+    profiles = amsparse.builtin_profiles()
+    chunk = 1 << 20
+
+    def run_frames() -> None:
+        d = amsparse.decode_frame
+        for f in parts:
+            d(f, profiles)
+
+    def run_stream() -> None:
+        dec = amsparse.StreamDecoder(profiles)
+        for i in range(0, len(data), chunk):
+            dec.feed(data[i:i + chunk])
+        dec.flush()
+        if dec.frames_decoded != n:
+            raise RuntimeError(f"StreamDecoder decoded {dec.frames_decoded} of {n}")
+
+    def run_batch() -> None:
+        t = amsparse.decode_batch(data, profiles)
+        if len(t) != n or any(t.status):
+            raise RuntimeError("decode_batch did not decode every frame")
+
+    def run_fcs() -> None:
+        fcs(data)
+
+    jobs = [("decode_frame", run_frames), ("StreamDecoder.feed", run_stream),
+            ("decode_batch", run_batch), ("floor", run_fcs)]
+    times: dict[str, list[float]] = {k: [] for k, _ in jobs}
+    for r in range(rounds):
+        for key, run in jobs[r % len(jobs):] + jobs[: r % len(jobs)]:
+            gc.collect()
+            t0 = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - t0)
+        print(f"  live round {r + 1}/{rounds} done", file=sys.stderr)
+    med = {k: statistics.median(v) for k, v in times.items()}
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        table = amsparse.decode_batch(data, profiles)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    cols = len(table.columns)
+    del table
+
+    floor = med["floor"]
+    rows = [
+        ("amsparse decode_frame (one call per frame, Frame objects)", med["decode_frame"]),
+        ("amsparse StreamDecoder.feed (1 MiB per feed, events)", med["StreamDecoder.feed"]),
+        ("amsparse decode_batch (whole capture, one FrameTable)", med["decode_batch"]),
+        ("floor: fcs16 over the whole capture", floor),
+    ]
+    lines = [
+        f"Live-line capture: {len(data) / 1e6:.1f} MB, {n:,} frames (the same frames, header clocks "
+        f"re-stamped 10 s apart so every frame is new, FCS recomputed; `benchmarks/_corpus.py:live_frames`), "
+        f"median of {rounds} rounds:",
+        "",
+        "| contender | time | frames/s | × the FCS floor (time) | vs amshan |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, t in rows:
+        lines.append(f"| {label} | {t:.3f} s | {fmt_rate(n / t)} | {t / floor:.1f}× | {fmt_ratio(n / t, amshan_rate)} |")
+    lines += ["", f"decode_batch peak traced memory (tracemalloc) on this capture: {peak / 1e6:.0f} MB "
+              f"for {n:,} rows × {cols} reading columns; the capture itself is {len(data) / 1e6:.0f} MB.", ""]
+    return lines
+
+
 # --------------------------------------------------------------------------- output
 def fmt_rate(x: float | None) -> str:
     if x is None:
@@ -364,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=0.5, help="time per contender per round")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    ap.add_argument("--live-mb", type=float, default=52.0,
+                    help="size of the live-line capture (0: skip that section)")
+    ap.add_argument("--live-rounds", type=int, default=3)
     args = ap.parse_args(argv)
 
     frames = select_frames()
@@ -435,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((c.name, c.kind, rc))
     today = _dt.date.today().isoformat()
     cmd = "python benchmarks/compare_peers.py" + (f" --rounds {args.rounds}" if args.rounds != 5 else "") + (
-        f" --seconds {args.seconds:g}" if args.seconds != 0.5 else "")
+        f" --seconds {args.seconds:g}" if args.seconds != 0.5 else "") + (
+        f" --live-mb {args.live_mb:g}" if args.live_mb != 52.0 else "")
     block = [
         f"Measured {today} on {machine_note()} (shared, noisy box); {versions()}.",
         f"Command: `{cmd}` — {args.rounds} rounds, each contender {args.seconds:g} s per round, "
@@ -446,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         *lines,
         "",
     ]
+    if args.live_mb > 0:
+        block += live_section(common, args.live_mb, args.live_rounds, ref_c)
     if notes:
         block += ["Exclusions (each checked before timing: a frame counts for a contender only if it "
                   "returns amsparse's active power import):", ""]
