@@ -114,3 +114,20 @@ def test_c_built_cosem_datetime_is_a_normal_instance() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         raw.hour = 2  # type: ignore[misc]
     assert {raw: 1}[parse_datetime(bytes.fromhex("07E80A1B07011E00FF800080"))] == 1
+
+
+@pytest.mark.parametrize("zone", ZONES, ids=str)
+@pytest.mark.parametrize("policy", POLICIES)
+def test_hour_offsets_match_to_datetime(zone: dt.tzinfo, policy: int) -> None:
+    """wall_offset_us applies to_datetime's rules directly (it is the per-hour
+    cache behind the compiled clocks): hour by hour across transitions it must
+    equal the same offset derived through to_datetime."""
+    from amsparse._clock import _wall_offset_via_to_datetime, wall_offset_us
+
+    for start in (dt.datetime(2024, 3, 29), dt.datetime(2024, 10, 25), dt.datetime(2024, 3, 8),
+                  dt.datetime(2024, 11, 1), dt.datetime(2024, 4, 5), dt.datetime(2024, 10, 4),
+                  dt.datetime(1916, 5, 13), dt.datetime(1980, 4, 5)):
+        for k in range(4 * 24):
+            t = start + dt.timedelta(hours=k)
+            args = (zone, policy, t.year, t.month, t.day, t.hour)
+            assert wall_offset_us(*args) == _wall_offset_via_to_datetime(*args), args
