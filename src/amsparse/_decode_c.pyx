@@ -50,12 +50,29 @@ cdef extern from *:
             PyObject_GC_UnTrack(t);
         return Py_NewRef(t);
     }
+    static int ams_untrack_atomic_obj(PyObject *o, PyObject *fields)
+    {
+        /* o holds exactly the items of the tuple `fields`: untrack o when none
+           of them can be reached by the cyclic GC */
+        Py_ssize_t i, n = PyTuple_GET_SIZE(fields);
+        for (i = 0; i < n; i++) {
+            PyObject *v = PyTuple_GET_ITEM(fields, i);
+            if (v != NULL && PyObject_IS_GC(v) && PyObject_GC_IsTracked(v))
+                return 0;
+        }
+        if (PyObject_GC_IsTracked(o))
+            PyObject_GC_UnTrack(o);
+        return 0;
+    }
     """
     object ams_alloc(object t)
     int ams_set_slot(PyObject* descr, object obj, object v) except -1
     object ams_untrack_atomic(object t)
+    int ams_untrack_atomic_obj(object o, object fields) except -1
     void PyObject_GC_UnTrack(object o)
 
+
+import types as _types
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
 from ._errors import (
@@ -805,8 +822,8 @@ cdef _Plan _build_plan(
     plan.zone = zone
     plan.policy = policy
     plan.overrides = prof.overrides
-    plan.names = tuple(names)
-    plan.obis_out = tuple(obis_out)
+    plan.names = ams_untrack_atomic(tuple(names))
+    plan.obis_out = ams_untrack_atomic(tuple(obis_out))
     plan.kinds = kinds
     plan.d_scalers = scalers
     plan.d_units = units
@@ -857,7 +874,7 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
         hp = <const unsigned char*>PyBytes_AS_STRING(<bytes>header)
         header_clock = _cdt_new(hp)
         header_time = _clock_dt(hp, zone, policy)
-    return Frame(
+    return _new_frame((
         plan.prof_id,
         plan.list_name,
         _text_at(values, plan.i_version),
@@ -873,7 +890,37 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
         ams_untrack_atomic(tuple(scalers)),
         units if type(units) is tuple else tuple(units),
         values if type(values) is tuple else tuple(values),
-    )
+        None,
+    ))
+
+
+# Frame is a read-only slotted class; the core fills its slots through their
+# member descriptors (as CosemDateTime above) rather than calling __init__, and
+# when nothing in it can be reached by the cyclic GC (strings, numbers, clocks
+# and the untracked tuples built here) takes it out of the GC's lists: a stream
+# of decoded frames then costs the collector nothing.  Being read-only, a Frame
+# cannot be made part of a reference cycle later.
+_FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
+                "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
+                "_raws", "_scalers", "_units", "_values", "_readings")
+cdef tuple _FRAME_DESCR = ()
+cdef bint _FAST_FRAME = False
+if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
+        and all(type(Frame.__dict__.get(f)) is _types.MemberDescriptorType for f in _FRAME_SLOTS)):
+    _FRAME_DESCR = tuple(Frame.__dict__[f] for f in _FRAME_SLOTS)
+    _FAST_FRAME = True
+
+
+cdef object _new_frame(tuple fields):
+    cdef object o
+    cdef Py_ssize_t k
+    if not _FAST_FRAME:
+        return Frame(*fields[:15])
+    o = ams_alloc(Frame)
+    for k in range(16):
+        ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
+    ams_untrack_atomic_obj(o, fields)
+    return o
 
 
 cdef object _finish(_Plan plan, list elements, object header, object invoke_id, object address):
@@ -975,7 +1022,6 @@ cdef object _text(list names, list values, str name):
 # to_datetime(parse_datetime(...)), the reference.
 
 from cpython.datetime cimport import_datetime, datetime_new
-import types as _types
 
 import_datetime()
 
@@ -2065,6 +2111,7 @@ cdef object _frame_event(object cls, object frame, bytes raw):
     o = ams_alloc(cls)
     ams_set_slot(PyTuple_GET_ITEM(_EV_DESCR, 0), o, frame)
     ams_set_slot(PyTuple_GET_ITEM(_EV_DESCR, 1), o, raw)
+    ams_untrack_atomic_obj(o, (frame, raw))   # frozen: it cannot join a cycle later
     return o
 
 

@@ -324,6 +324,9 @@ class Frame:
         address: ``(destination, source, control)`` of the HDLC header (``None``
             for an APDU decoded without HDLC framing).
         readings: tuple of :class:`Reading`, in frame order.
+
+    Frames are read-only values (setting an attribute raises
+    ``AttributeError``); they compare equal field by field and pickle.
     """
 
     __slots__ = (
@@ -341,6 +344,7 @@ class Frame:
     header_time: _dt.datetime | None
     invoke_id: int
     address: tuple[int, int, int] | None
+    _readings: tuple[Reading, ...] | None
 
     def __init__(
         self,
@@ -360,22 +364,31 @@ class Frame:
         units: tuple[int, ...],
         values: tuple[Any, ...],
     ) -> None:
-        self.profile_id = profile_id
-        self.list_name = list_name
-        self.list_version = list_version
-        self.meter_id = meter_id
-        self.meter_type = meter_type
-        self.header_clock = header_clock
-        self.header_time = header_time
-        self.invoke_id = invoke_id
-        self.address = address
-        self._names = names
-        self._obis = obis
-        self._raws = raws
-        self._scalers = scalers
-        self._units = units
-        self._values = values
-        self._readings: tuple[Reading, ...] | None = None
+        _set = object.__setattr__
+        _set(self, "profile_id", profile_id)
+        _set(self, "list_name", list_name)
+        _set(self, "list_version", list_version)
+        _set(self, "meter_id", meter_id)
+        _set(self, "meter_type", meter_type)
+        _set(self, "header_clock", header_clock)
+        _set(self, "header_time", header_time)
+        _set(self, "invoke_id", invoke_id)
+        _set(self, "address", address)
+        _set(self, "_names", names)
+        _set(self, "_obis", obis)
+        _set(self, "_raws", raws)
+        _set(self, "_scalers", scalers)
+        _set(self, "_units", units)
+        _set(self, "_values", values)
+        _set(self, "_readings", None)
+
+    # A decoded frame is a value: read-only, so it can hold no reference cycle
+    # and the compiled core can keep it out of the cyclic GC (see _decode_c).
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Frame is read-only (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Frame is read-only (cannot delete {name!r})")
 
     # -- readings --------------------------------------------------------------
     @property
@@ -390,7 +403,7 @@ class Frame:
                     self._names, self._obis, self._raws, self._scalers, self._units, self._values
                 )
             )
-            self._readings = r
+            object.__setattr__(self, "_readings", r)  # lazily built, then cached
         return r
 
     @property
