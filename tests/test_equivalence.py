@@ -500,3 +500,21 @@ def test_deep_nesting(both: Any, depth: int, tag: int) -> None:
 def test_long_length_prefixes(both: Any, tag: int, prefix: int, rest: bytes) -> None:
     same(both, "decode_apdu", b"\x0f\x00\x00\x00\x01\x00" + bytes([tag, prefix]) + rest)
     same(both, "decode_apdu", b"\x0f\x00\x00\x00\x01\x00" + bytes([tag, 0x84, 0xFF, 0xFF, 0xFF, 0xFF]) + rest)
+
+
+# --- frame templates under generated streams: same shapes, other values (ids,
+# types, clocks, readings) in random order, decoded by the core against the twin
+
+import sys as _sys  # noqa: E402
+
+_sys.path.insert(0, str(Path(__file__).resolve().parent))
+from strategies import valid_frames  # noqa: E402
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(valid_frames(), min_size=2, max_size=8), st.randoms(use_true_random=False))
+def test_generated_streams_object_api(both: Any, frames: list[bytes], order: Any) -> None:
+    stream = frames * 2
+    order.shuffle(stream)
+    for raw in stream:
+        same(both, "decode_frame", raw)

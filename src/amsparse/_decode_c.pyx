@@ -1626,13 +1626,17 @@ cdef object _number_scaled(Node* nd, object scaler):
 @cython.boundscheck(True)
 @cython.wraparound(True)
 cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* els, int nel,
-                         object header, object invoke_id, object address):
+                         object header, object invoke_id, object address, list texts=None):
     """``_finish`` on the node array (same conversions, same objects), building
-    the Frame's tuples directly."""
+    the Frame's tuples directly.  ``texts`` (a template's, one slot per output
+    element) remembers the last (bytes, raw, value) of each text element: a
+    meter sends the same id, type and version in every frame, so the strings
+    are shared instead of decoded again."""
     cdef Py_ssize_t nout = len(plan.names), i, j
     cdef tuple raws = PyTuple_New(nout), values = PyTuple_New(nout), units = PyTuple_New(nout)
     cdef list scalers = PyList_New(nout)
-    cdef object kind, raw, value, unit, scaler, zone, policy, meter_type
+    cdef object kind, raw, value, unit, scaler, zone, policy, meter_type, seen
+    cdef bytes bs
     cdef int tag
     cdef Node* nd
     cdef int numeric[MAX_NODES]   # output element -> node index + 1 (0: not a number)
@@ -1660,10 +1664,19 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
                 value = _clock_dt(d + nd.pos, zone, policy)
                 unit = -1
             else:
-                raw = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
-                if tag == T_VISIBLE or kind == KIND_STRING:
-                    raw = (<bytes>raw).decode("latin-1")
-                value = (<str>raw).rstrip("\x00 ") if kind == KIND_STRING else raw
+                seen = texts[j] if texts is not None else None
+                if (seen is not None and PyBytes_GET_SIZE(<bytes>(<tuple>seen)[0]) == nd.length
+                        and memcmp(PyBytes_AS_STRING(<bytes>(<tuple>seen)[0]), d + nd.pos, nd.length) == 0):
+                    raw = (<tuple>seen)[1]
+                    value = (<tuple>seen)[2]
+                else:
+                    bs = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length)
+                    raw = bs
+                    if tag == T_VISIBLE or kind == KIND_STRING:
+                        raw = bs.decode("latin-1")
+                    value = (<str>raw).rstrip("\x00 ") if kind == KIND_STRING else raw
+                    if texts is not None:
+                        texts[j] = (bs, raw, value)
         else:  # numeric (the walker admits no other leaf tags): value set below
             raw = _node_number(nd)
             value = None
@@ -1751,6 +1764,8 @@ cdef class _Template:
     cdef _Plan plan
     cdef object ps, prof, tz
     cdef object owner        # the batch writer's _Entry
+    cdef object address      # the object path: (dest, src, control), fixed under the mask
+    cdef list texts          # the object path: per output element, last (bytes, raw, value)
 
     def __cinit__(self):
         self.tbytes = self.tmask = NULL
@@ -2013,6 +2028,8 @@ cdef object _decode_info(
                         t.ps = profiles
                         t.prof = profile
                         t.tz = tz
+                        t.address = address
+                        t.texts = [None] * len(plan.names)
                         _OBJ_TEMPLATES.put(fkey, t)
                     return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
     body = _read_value(d, &pos, end, 0)
@@ -2056,7 +2073,6 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
-    address = ams_untrack_atomic((h.dest, h.src, h.control))
     pos = h.info_start
     if (h.info_end - pos >= 9 and d[pos] == 0xE6 and d[pos + 1] == 0xE7 and d[pos + 2] == 0x00
             and d[pos + 3] == 0x0F and (tz is None or type(tz) is str)):
@@ -2075,11 +2091,11 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
                 return _finish_fast(
                     t.plan, d, t.tnodes, t.tels, t.tnel,
                     PyBytes_FromStringAndSize(<const char*>(d + t.thdr), 12) if t.thdr >= 0 else None,
-                    <unsigned long long>_be(d + h.info_start + 4, 4), address)
+                    <unsigned long long>_be(d + h.info_start + 4, 4), t.address, t.texts)
         else:
             body = -1
-    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz, address, True,
-                        body >= 0, key)
+    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+                        ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None):
