@@ -1701,9 +1701,14 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
             PyTuple_SET_ITEM(values, j, value)
     # atomic contents (numbers, text, bytes, clocks): nothing for the cyclic GC to
     # follow, so the tuples leave its lists now instead of at its next pass
-    ams_untrack_atomic(raws)
-    ams_untrack_atomic(values)
-    ams_untrack_atomic(units)
+    if _FAST_CDT:  # contents known: numbers, text, bytes, datetimes, untracked CosemDateTimes
+        PyObject_GC_UnTrack(raws)
+        PyObject_GC_UnTrack(values)
+        PyObject_GC_UnTrack(units)
+    else:
+        ams_untrack_atomic(raws)
+        ams_untrack_atomic(values)
+        ams_untrack_atomic(units)
     return _build_frame(plan, meter_type, header, zone, policy, invoke_id, address,
                         raws, scalers, units, values)
 
@@ -2050,8 +2055,19 @@ cdef object _decode_info(
     return result
 
 
+cdef object _BUILTIN_PS = None   # builtin_profiles() is compiled once and never replaced
+
+
 cdef tuple _prepare(object profiles, object profile):
-    ps = _builtin_profiles() if profiles is None else profiles
+    global _BUILTIN_PS
+    if profiles is None:
+        if _BUILTIN_PS is None:
+            _BUILTIN_PS = _builtin_profiles()
+        ps = _BUILTIN_PS
+    else:
+        ps = profiles
+    if profile is None:
+        return ps, None
     if isinstance(profile, str):
         try:
             return ps, ps[profile]
