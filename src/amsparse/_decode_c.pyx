@@ -19,6 +19,7 @@ from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from libc.string cimport memcpy, memcmp, memmove, memset
 from libc.math cimport NAN
+from libc.limits cimport LLONG_MIN
 from cpython.object cimport Py_SIZE
 
 cdef extern from *:
@@ -985,17 +986,6 @@ cdef object _finish(_Plan plan, list elements, object header, object invoke_id, 
                         out_raws, scalers, units, values)
 
 
-@cython.boundscheck(True)
-@cython.wraparound(True)
-cdef object _text(list names, list values, str name):
-    cdef object v
-    try:
-        v = values[names.index(name)]
-    except ValueError:
-        return None
-    return v if isinstance(v, str) else None
-
-
 # --------------------------------------------------------------------------- clocks
 #
 # Clocks without the Python helpers.  A new header clock on every frame is the
@@ -1033,7 +1023,7 @@ from ._clock import (
 )
 
 
-cdef long long NAT_US = -9223372036854775807LL - 1
+cdef long long NAT_US = LLONG_MIN
 cdef long long US_PER_DAY = 86400000000LL
 cdef long long US_PER_HOUR = 3600000000LL
 
@@ -1278,11 +1268,18 @@ def _check_clock(b, zone, policy):
 
 
 # fall back to the Python constructor if the C-built CosemDateTime ever differs
+cdef bint _cdt_selfcheck():
+    cdef bytes probe
+    for probe in (b"\x07\xea\x03\x1d\x07\x02\x1e\x00\xff\x80\x00\x80",
+                  b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xc4\xff"):
+        c = _cdt_new(<const unsigned char*>PyBytes_AS_STRING(probe))
+        if c != parse_datetime(probe) or hash(c) != hash(parse_datetime(probe)):
+            return False  # pragma: no cover
+    return True
+
+
 if _FAST_CDT:
-    for _probe in (b"\x07\xea\x03\x1d\x07\x02\x1e\x00\xff\x80\x00\x80",
-                   b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xc4\xff"):
-        if _cdt_new(_probe) != parse_datetime(_probe) or hash(_cdt_new(_probe)) != hash(parse_datetime(_probe)):
-            _FAST_CDT = False  # pragma: no cover
+    _FAST_CDT = _cdt_selfcheck()
 
 
 # --------------------------------------------------------------------------- fast path
@@ -2235,7 +2232,7 @@ import array as _pyarray
 from ._batch import epoch_us as _epoch_us, _error_code
 from ._scan_c cimport scan_core
 
-cdef long long RAW_MISSING_Q = -9223372036854775807LL - 1
+cdef long long RAW_MISSING_Q = LLONG_MIN
 
 cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)

@@ -80,14 +80,14 @@ cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t
     if avail < p + 2:
         need_out[0] = p + 2
         return _WAIT_HEADER
-    if _fcs(b + i + 1, p - 1) != (b[i + p] | (b[i + p + 1] << 8)):
+    if _fcs(b + i + 1, p - 1) != <unsigned int>(b[i + p] | (b[i + p + 1] << 8)):
         return _NOTCAND
     if avail < total:
         need_out[0] = total
         return _WAIT_BODY
     if b[i + total - 1] != 0x7E:
         return 2  # REJECT
-    if _fcs(b + i + 1, fcs_pos - 1) != (b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
+    if _fcs(b + i + 1, fcs_pos - 1) != <unsigned int>(b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
         return 2
     if p + 2 == fcs_pos:
         return 2
