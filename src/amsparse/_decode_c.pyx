@@ -1189,6 +1189,16 @@ cdef inline int _dev_of(const unsigned char* b) noexcept:
     return dev - 0x10000 if dev & 0x8000 else dev
 
 
+cdef inline int _used_deviation(const unsigned char* b, int policy, int* dev) noexcept:
+    """1: the clock's deviation applies (CLOCK_DEVIATION, specified) and is in
+    range, ``dev`` set; 0: it does not apply (the zone's local or standard
+    time); -1: it applies but is out of range (no datetime)."""
+    if policy == 1 or policy == 2 or (b[9] == 0x80 and b[10] == 0):  # CLOCK_LOCAL, CLOCK_STANDARD, unspecified
+        return 0
+    dev[0] = _dev_of(b)
+    return 1 if -840 <= dev[0] <= 840 else -1
+
+
 cdef list _FIXED_TZ = [None] * 1681   # deviation -840..840 -> timezone
 
 
@@ -1199,15 +1209,15 @@ cdef object _reference_dt(const unsigned char* b, object zone, object policy):
 cdef object _clock_dt(const unsigned char* b, object zone, int policy):
     """to_datetime(parse_datetime(b[:12]), zone, policy) (see amsparse._clock)."""
     cdef int year = (b[0] << 8) | b[1]
-    cdef int dev, fold, y, m, d
+    cdef int dev, fold, y, m, d, used
     cdef long long off, t, rem, days
     cdef object tz
     if not _complete(b):
         return None
-    if policy != 1 and policy != 2 and not (b[9] == 0x80 and b[10] == 0):  # CLOCK_DEVIATION
-        dev = _dev_of(b)
-        if dev < -840 or dev > 840:
-            return None
+    used = _used_deviation(b, policy, &dev)
+    if used < 0:
+        return None
+    if used:
         tz = _FIXED_TZ[dev + 840]
         if tz is None:
             tz = _FIXED_TZ[dev + 840] = _fixed_zone(-dev)
@@ -1235,16 +1245,14 @@ cdef object _clock_dt(const unsigned char* b, object zone, int policy):
 cdef long long _clock_us(const unsigned char* b, object zone, int policy) except? -2:
     """``epoch_us(to_datetime(parse_datetime(b[:12]), zone, policy))`` without objects."""
     cdef int year = (b[0] << 8) | b[1]
-    cdef int dev, fold
+    cdef int dev, fold, used
     cdef long long off
     cdef object r
     if not _complete(b):
         return NAT_US
-    if policy != 1 and policy != 2 and not (b[9] == 0x80 and b[10] == 0):  # CLOCK_DEVIATION
-        dev = _dev_of(b)
-        if dev < -840 or dev > 840:
-            return NAT_US
-        return _wall_us(b) + <long long>dev * 60000000
+    used = _used_deviation(b, policy, &dev)
+    if used:
+        return NAT_US if used < 0 else _wall_us(b) + <long long>dev * 60000000
     if _hour_offset(0, zone, policy, year, b[2], b[3], b[5], &off, &fold):
         return _wall_us(b) + off
     r = _reference_dt(b, zone, policy)
