@@ -348,7 +348,10 @@ def _decode_batch(
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
             if writer is not None:  # scans and decodes in one pass
+                first = pos == 0
                 pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
+                if first and not final and pos:  # size the columns for the whole capture once
+                    writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
             else:
                 items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
                 for kind, start, stop, _aux in items:

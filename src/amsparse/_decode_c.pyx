@@ -2246,7 +2246,9 @@ cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
     SC_GENERIC = -32768    # default scaler that is not a small int: use _scale()
     TEXT_KEEP = 64         # longest text whose raw bytes are remembered
-    TEXT_SLOTS = 64        # remembered texts per key (power of two)
+    TEXT_SETS = 64         # remembered texts per key: sets (power of two) ...
+    TEXT_WAYS = 4          # ... of this many
+    ENTRY_TEMPLATES = 16   # templates kept per shape
 
 
 
@@ -2265,7 +2267,7 @@ cdef class _Entry:
     cdef signed char* kind
     cdef int profile_code, list_code, policy
     cdef dict per_type   # meter-type code -> (list of scalers, array('i'))
-    cdef _Template tpl   # None until the writer has seen a frame of this shape
+    cdef list tpls       # the writer's templates of this shape (None until the first)
 
     def __cinit__(self):
         self.el_of = self.col = self.dsc = NULL
@@ -2307,10 +2309,11 @@ cdef class TableWriter:
     cdef list entries                  # owns what eptr points at
     # text -> category code, per key (list version, meter id, meter type): a
     # direct-mapped cache of the raw bytes, so interleaved meters hit it too
-    cdef unsigned char tc_txt[3][TEXT_SLOTS][TEXT_KEEP]
-    cdef int tc_len[3][TEXT_SLOTS]
-    cdef int tc_code[3][TEXT_SLOTS]
+    cdef unsigned char tc_txt[3][TEXT_SETS * TEXT_WAYS][TEXT_KEEP]
+    cdef int tc_len[3][TEXT_SETS * TEXT_WAYS]
+    cdef int tc_code[3][TEXT_SETS * TEXT_WAYS]
     cdef int tc_last[3]
+    cdef unsigned char tc_next[3][TEXT_SETS]
     # during add_scan: the buffer, the rejection callback, bytes discarded
     cdef bytes sbuf
     cdef object sreject
@@ -2353,8 +2356,10 @@ cdef class TableWriter:
         self.templates = _TemplateTable()
         for k in range(3):
             self.tc_last[k] = 0
-            for j in range(TEXT_SLOTS):
+            for j in range(TEXT_SETS * TEXT_WAYS):
                 self.tc_len[k][j] = -1
+            for j in range(TEXT_SETS):
+                self.tc_next[k][j] = 0
         self._pointers()
 
     # -- storage -------------------------------------------------------------------
@@ -2451,6 +2456,20 @@ cdef class TableWriter:
         self.pq[c][row] = iv
         self.pb[c][row] = sc
         self.filled[c] = row + 1
+
+    @property
+    def row_count(self):
+        """Rows written so far."""
+        return self.rows
+
+    def reserve(self, Py_ssize_t rows):
+        """Make room for ``rows`` rows in every column at once (decode_batch
+        estimates the total from the first window of a capture): the columns
+        then grow by one reallocation instead of a doubling series, which
+        copies and first-touches the memory again each time.  finish() cuts
+        what is not used."""
+        if rows > self.cap:
+            self._resize_all(rows)
 
     def finish(self):
         """Cut every column to the row count (the table is complete)."""
@@ -2623,7 +2642,7 @@ cdef class TableWriter:
                         Node* nodes, El* els) except -2:
         """Category code of the text value of output element ``idx`` (-1: none)."""
         cdef Node* nd
-        cdef int kind, slot = 0
+        cdef int kind, slot = 0, base, way
         if idx < 0:
             return -1
         nd = &nodes[els[e.el_of[idx]].node]
@@ -2635,13 +2654,18 @@ cdef class TableWriter:
             return -1
         if nd.length <= TEXT_KEEP:
             slot = self.tc_last[which]   # the same meter as last time: no hashing
-            if not (self.tc_len[which][slot] == nd.length
-                    and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
-                slot = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SLOTS - 1))
             if (self.tc_len[which][slot] == nd.length
                     and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
-                self.tc_last[which] = slot
                 return self.tc_code[which][slot]
+            base = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SETS - 1)) * TEXT_WAYS
+            for way in range(TEXT_WAYS):
+                slot = base + way
+                if (self.tc_len[which][slot] == nd.length
+                        and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
+                    self.tc_last[which] = slot
+                    return self.tc_code[which][slot]
+            slot = base + self.tc_next[which][base // TEXT_WAYS]   # not seen: replace in turn
+            self.tc_next[which][base // TEXT_WAYS] = (slot - base + 1) % TEXT_WAYS
         text = PyBytes_FromStringAndSize(<const char*>(d + nd.pos), nd.length).decode("latin-1")
         if kind == KIND_STRING:
             text = text.rstrip("\x00 ")
@@ -2723,14 +2747,17 @@ cdef class TableWriter:
             e = self._entry(d, nodes, els, nel, flayout, fcount, <long>h.src)
             if e is None:
                 return 0
-            if e.tpl is None:
+            # a template of this very frame, unless the entry has as many as it may
+            # keep (other lengths, addresses or scaler structures of one shape)
+            if e.tpls is None:
+                e.tpls = []
+            if len(e.tpls) < ENTRY_TEMPLATES:
                 t = _Template()
                 t.make(d, n, h.info_start, hdr, pos, nodes, nn, els, nel,
                        _version_el(nodes, els, nel, flayout))
                 t.owner = e
-                e.tpl = t
-            if e.tpl.tn == n:
-                self.templates.put(tkey, e.tpl)
+                e.tpls.append(t)
+                self.templates.put(tkey, t)
             np = nodes
             ep = els
         plan = e.plan
