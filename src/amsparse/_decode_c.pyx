@@ -37,6 +37,24 @@ cdef extern from *:
         }
         return f(descr, obj, v);
     }
+    /* Global caches shared by all threads (the object path's frame templates,
+       the clock offsets per hour).  With the GIL the core never releases it
+       while one of them is half updated, so these are no-ops; free-threaded
+       builds take a PyMutex around each lookup and each store (never around a
+       call into Python). */
+    #ifdef Py_GIL_DISABLED
+    static PyMutex ams_templates_mutex = {0};
+    static PyMutex ams_offsets_mutex = {0};
+    #define ams_lock_templates() PyMutex_Lock(&ams_templates_mutex)
+    #define ams_unlock_templates() PyMutex_Unlock(&ams_templates_mutex)
+    #define ams_lock_offsets() PyMutex_Lock(&ams_offsets_mutex)
+    #define ams_unlock_offsets() PyMutex_Unlock(&ams_offsets_mutex)
+    #else
+    #define ams_lock_templates() ((void)0)
+    #define ams_unlock_templates() ((void)0)
+    #define ams_lock_offsets() ((void)0)
+    #define ams_unlock_offsets() ((void)0)
+    #endif
     static PyObject *ams_untrack_atomic(PyObject *t)
     {
         /* CPython's own rule for tuples (_PyTuple_MaybeUntrack), applied now:
@@ -70,6 +88,10 @@ cdef extern from *:
     int ams_set_slot(PyObject* descr, object obj, object v) except -1
     object ams_untrack_atomic(object t)
     int ams_untrack_atomic_obj(object o, object fields) except -1
+    void ams_lock_templates() nogil
+    void ams_unlock_templates() nogil
+    void ams_lock_offsets() nogil
+    void ams_unlock_offsets() nogil
     void PyObject_GC_UnTrack(object o)
 
 
@@ -1155,33 +1177,45 @@ cdef int _hour_offset(int kind, object zone, int policy, int year, int month, in
     cdef int slot = <int>((((<unsigned long long>key) * 0x9E3779B97F4A7C15ULL
                             + (<unsigned long long><size_t><void*>zone) * 0xBF58476D1CE4E5B9ULL
                             + <unsigned long long>tag * 0x94D049BB133111EBULL) >> 40) % OFF_CACHE)
+    cdef int state
     cdef object r
-    if not (_off_state[slot] and _off_key[slot] == key and _off_zone[slot] == <void*>zone
-            and _off_tag[slot] == tag):
+    ams_lock_offsets()
+    state = _off_state[slot]
+    if state and _off_key[slot] == key and _off_zone[slot] == <void*>zone and _off_tag[slot] == tag:
+        off[0] = _off_val[slot]
+        fold[0] = _off_fold[slot]
+    else:
+        state = 0
+    ams_unlock_offsets()
+    if state:
+        return 1 if state == 1 else 0
+    # not cached: ask amsparse._clock (Python; no lock held), then remember
+    if kind == 0:
+        r = _wall_offset_us(zone, policy, year, month, day, hour)
+    else:
+        r = _utc_local_offset(zone, year, month, day, hour)
+    if not any(z is zone for z in _ZONES_SEEN):
+        _ZONES_SEEN.append(zone)   # the cache keys on the zone's address: keep it alive
+    if r is None:
+        state = 2
+    else:
+        state = 1
         if kind == 0:
-            r = _wall_offset_us(zone, policy, year, month, day, hour)
+            off[0] = r
+            fold[0] = 0
         else:
-            r = _utc_local_offset(zone, year, month, day, hour)
-        if not any(z is zone for z in _ZONES_SEEN):
-            _ZONES_SEEN.append(zone)
-        _off_key[slot] = key
-        _off_zone[slot] = <void*>zone
-        _off_tag[slot] = tag
-        if r is None:
-            _off_state[slot] = 2
-        else:
-            _off_state[slot] = 1
-            if kind == 0:
-                _off_val[slot] = r
-                _off_fold[slot] = 0
-            else:
-                _off_val[slot] = (<tuple>r)[0]
-                _off_fold[slot] = (<tuple>r)[1]
-    if _off_state[slot] == 2:
-        return 0
-    off[0] = _off_val[slot]
-    fold[0] = _off_fold[slot]
-    return 1
+            off[0] = (<tuple>r)[0]
+            fold[0] = (<tuple>r)[1]
+    ams_lock_offsets()
+    _off_key[slot] = key
+    _off_zone[slot] = <void*>zone
+    _off_tag[slot] = tag
+    _off_state[slot] = <char>state
+    if state == 1:
+        _off_val[slot] = off[0]
+        _off_fold[slot] = <char>fold[0]
+    ams_unlock_offsets()
+    return 1 if state == 1 else 0
 
 
 cdef inline int _dev_of(const unsigned char* b) noexcept:
@@ -1768,6 +1802,7 @@ cdef class _Template:
     cdef Node* tnodes
     cdef El* tels
     cdef int tnel
+    cdef int tnn             # nodes in tnodes
     cdef int* nums           # element value nodes holding numbers (reloaded on a match)
     cdef int nnums
     # the object path's cache also keys on what the plan was made for
@@ -1827,6 +1862,7 @@ cdef class _Template:
             self.tbytes[i] &= self.tmask[i]
         memcpy(self.tnodes, nodes, nn * sizeof(Node))
         memcpy(self.tels, els, nel * sizeof(El))
+        self.tnn = nn
         self.tnel = nel
         self.thdr = hdr
         self.body = body
@@ -1852,9 +1888,20 @@ cdef class _Template:
         return True
 
     cdef inline void reload_all(self, const unsigned char* d) noexcept:
+        """Read the numbers of frame ``d`` into the template's own nodes (only
+        for a template nobody else uses meanwhile: the batch writer's)."""
         cdef int k
         for k in range(self.nnums):
             _reload(d, &self.tnodes[self.nums[k]])
+
+    cdef inline void load_into(self, const unsigned char* d, Node* out) noexcept:
+        """The nodes of frame ``d``: the template's, copied to ``out``, with the
+        numbers read from ``d``.  Shared templates (the object path's, used by
+        any thread) are never written to."""
+        cdef int k
+        memcpy(out, self.tnodes, self.tnn * sizeof(Node))
+        for k in range(self.nnums):
+            _reload(d, &out[self.nums[k]])
 
 
 cdef inline uint64_t _frame_key(const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
@@ -1872,41 +1919,56 @@ cdef class _TemplateTable:
     cdef uint64_t keys[TEMPLATE_SLOTS * TEMPLATE_WAYS]
     cdef PyObject* ptrs[TEMPLATE_SLOTS * TEMPLATE_WAYS]
     cdef list owned          # keeps the templates the slots point at alive
+    cdef bint shared         # used by every thread (the object path's): locked
 
-    def __cinit__(self):
+    def __cinit__(self, bint shared=False):
         cdef int k
         for k in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
             self.ptrs[k] = NULL
         self.owned = []
+        self.shared = shared
 
     cdef _Template find(self, uint64_t key, const unsigned char* d, Py_ssize_t n):
         cdef int base = <int>(key & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS, j
+        cdef _Template out = None
+        if self.shared:
+            ams_lock_templates()
         for j in range(TEMPLATE_WAYS):
             if self.ptrs[base + j] == NULL:
-                return None
+                break
             if self.keys[base + j] == key and (<_Template>self.ptrs[base + j]).matches(d, n):
-                return <_Template>self.ptrs[base + j]
-        return None
+                out = <_Template>self.ptrs[base + j]   # a reference of our own before unlocking
+                break
+        if self.shared:
+            ams_unlock_templates()
+        return out
 
     cdef int put(self, uint64_t key, _Template t) except -1:
         cdef int base = <int>(key & (TEMPLATE_SLOTS - 1)) * TEMPLATE_WAYS, j
+        cdef list dropped = None
+        if self.shared:
+            ams_lock_templates()
         if len(self.owned) >= TEMPLATE_SLOTS * TEMPLATE_WAYS:  # bound memory: start over
             for j in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
                 self.ptrs[j] = NULL
+            dropped = self.owned        # released after unlocking
             self.owned = []
         for j in range(TEMPLATE_WAYS):
             if self.ptrs[base + j] == <PyObject*>t:
-                return 0
-        # newest first; the oldest way drops out
-        memmove(&self.ptrs[base + 1], &self.ptrs[base], (TEMPLATE_WAYS - 1) * sizeof(PyObject*))
-        memmove(&self.keys[base + 1], &self.keys[base], (TEMPLATE_WAYS - 1) * sizeof(uint64_t))
-        self.ptrs[base] = <PyObject*>t
-        self.keys[base] = key
-        self.owned.append(t)
+                break
+        else:
+            # newest first; the oldest way drops out
+            memmove(&self.ptrs[base + 1], &self.ptrs[base], (TEMPLATE_WAYS - 1) * sizeof(PyObject*))
+            memmove(&self.keys[base + 1], &self.keys[base], (TEMPLATE_WAYS - 1) * sizeof(uint64_t))
+            self.ptrs[base] = <PyObject*>t
+            self.keys[base] = key
+            self.owned.append(t)
+        if self.shared:
+            ams_unlock_templates()
         return 0
 
 
-cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable()
+cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable(True)
 
 
 cdef inline int _num_width(int tag) noexcept:
@@ -2085,6 +2147,7 @@ cdef tuple _prepare(object profiles, object profile):
 
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
     cdef Hdlc h
+    cdef Node nodes[MAX_NODES]
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), pos, body = -1
     cdef uint64_t key = 0
@@ -2108,9 +2171,9 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
             key = _frame_key(d, n, h.info_start, body, h.info_end)
             t = _OBJ_TEMPLATES.find(key, d, n)
             if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
-                t.reload_all(d)
+                t.load_into(d, nodes)
                 return _finish_fast(
-                    t.plan, d, t.tnodes, t.tels, t.tnel,
+                    t.plan, d, nodes, t.tels, t.tnel,
                     PyBytes_FromStringAndSize(<const char*>(d + t.thdr), 12) if t.thdr >= 0 else None,
                     <unsigned long long>_be(d + h.info_start + 4, 4), t.address, t.texts)
         else:
@@ -2136,14 +2199,13 @@ cdef object _frame_event(object cls, object frame, bytes raw):
     dataclass): its two slots set through their descriptors, as _cdt_new does."""
     global _EV_CLS, _EV_DESCR
     cdef object o
-    if cls is not _EV_CLS:
-        _EV_CLS = cls
-        _EV_DESCR = None
+    if _EV_CLS is None:  # the first class seen (StreamDecoder's FrameDecoded) is set up once
         if (getattr(cls, "__slots__", None) == ("frame", "raw")
                 and not hasattr(cls, "__post_init__")
                 and all(type(cls.__dict__.get(f)) is _types.MemberDescriptorType for f in ("frame", "raw"))):
             _EV_DESCR = (cls.__dict__["frame"], cls.__dict__["raw"])
-    if _EV_DESCR is None:
+        _EV_CLS = cls
+    if cls is not _EV_CLS or _EV_DESCR is None:
         return cls(frame, raw)
     o = ams_alloc(cls)
     ams_set_slot(PyTuple_GET_ITEM(_EV_DESCR, 0), o, frame)
