@@ -15,6 +15,7 @@ Pipeline for one frame::
 
 from __future__ import annotations
 
+from binascii import crc_hqx as _crc_hqx
 from typing import Any
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
@@ -78,17 +79,13 @@ _INT_SIZES = {
 _NUMERIC_TAGS = frozenset(_INT_SIZES) | {T_F32, T_F64, T_BCD}
 
 
-def _make_table() -> list[int]:
-    table = []
-    for i in range(256):
-        crc = i
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_CRC_TABLE = _make_table()
+# CRC-16/X.25 is CRC-16/CCITT with reflected input and output.  The standard
+# library has the unreflected CCITT CRC in C (binascii.crc_hqx), so: reverse
+# the bits of every byte (bytes.translate), run crc_hqx from 0xFFFF (its own
+# reversal), reverse the 16-bit result, xor 0xFFFF.  Same value as the
+# byte-at-a-time table loop (tests/encoder.py keeps a bitwise one to check
+# against), about 50 times faster in pure Python.
+_REVERSE_BITS = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
 def fcs16(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
@@ -96,11 +93,8 @@ def fcs16(data: bytes | bytearray | memoryview, start: int = 0, end: int | None 
     0xFFFF.  ``fcs16(b"123456789") == 0x906E``.  Frames carry it LSB first."""
     if end is None:
         end = len(data)
-    crc = 0xFFFF
-    table = _CRC_TABLE
-    for b in bytes(data[start:end]):
-        crc = (crc >> 8) ^ table[(crc ^ b) & 0xFF]
-    return crc ^ 0xFFFF
+    crc = _crc_hqx(bytes(data[start:end]).translate(_REVERSE_BITS), 0xFFFF)
+    return (_REVERSE_BITS[crc & 0xFF] << 8 | _REVERSE_BITS[crc >> 8]) ^ 0xFFFF
 
 
 # --------------------------------------------------------------------------- HDLC
