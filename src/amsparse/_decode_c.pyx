@@ -2022,6 +2022,7 @@ cdef object _decode_info(
     bint llc,
     bint frame=False,      # buf is one whole HDLC frame: keep a template of it
     uint64_t fkey=0,       # ... under this _frame_key
+    _Template tpl=None,    # buf matches this template: decode from its nodes
 ):
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t pos = start, body_pos
@@ -2081,6 +2082,10 @@ cdef object _decode_info(
     else:
         raise ApduError(f"bad date-time field 0x{marker:02X} (expected 00, 0C or 09 0C)", pos)
     body_pos = pos
+    if tpl is not None:  # nodes of this frame = the template's, numbers read again (a copy: shared)
+        tpl.load_into(d, nodes)
+        return _finish_fast(tpl.plan, d, nodes, tpl.tels, tpl.tnel, header, invoke_id, address,
+                            tpl.texts)
     key = None
     if (tz is None or type(tz) is str) and type(source) is int:
         nn = 0
@@ -2147,7 +2152,6 @@ cdef tuple _prepare(object profiles, object profile):
 
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
     cdef Hdlc h
-    cdef Node nodes[MAX_NODES]
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), pos, body = -1
     cdef uint64_t key = 0
@@ -2171,11 +2175,8 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
             key = _frame_key(d, n, h.info_start, body, h.info_end)
             t = _OBJ_TEMPLATES.find(key, d, n)
             if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
-                t.load_into(d, nodes)
-                return _finish_fast(
-                    t.plan, d, nodes, t.tels, t.tnel,
-                    PyBytes_FromStringAndSize(<const char*>(d + t.thdr), 12) if t.thdr >= 0 else None,
-                    <unsigned long long>_be(d + h.info_start + 4, 4), t.address, t.texts)
+                return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+                                    t.address, True, False, 0, t)
         else:
             body = -1
     return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
