@@ -1809,6 +1809,15 @@ cdef class _Template:
     cdef _Plan plan
     cdef object ps, prof, tz
     cdef object owner        # the batch writer's _Entry
+    # the batch writer's store program: per numeric column of the frame, where
+    # its payload is and how to store it (prog_n -1: none)
+    cdef int prog_n
+    cdef int* prog_col
+    cdef int* prog_j
+    cdef int* prog_sc        # frame-supplied scaler, or SC_FROM_PLAN
+    cdef int* prog_node
+    cdef signed char* prog_tag
+    cdef Py_ssize_t* prog_pos
     cdef object address      # the object path: (dest, src, control), fixed under the mask
     cdef list texts          # the object path: per output element, last (bytes, raw, value)
 
@@ -1818,8 +1827,18 @@ cdef class _Template:
         self.tels = NULL
         self.nums = NULL
         self.tn = 0
+        self.prog_n = -1
+        self.prog_col = self.prog_j = self.prog_sc = self.prog_node = NULL
+        self.prog_tag = NULL
+        self.prog_pos = NULL
 
     def __dealloc__(self):
+        free(self.prog_col)
+        free(self.prog_j)
+        free(self.prog_sc)
+        free(self.prog_node)
+        free(self.prog_tag)
+        free(self.prog_pos)
         free(self.tbytes)
         free(self.tmask)
         free(self.tnodes)
@@ -1867,6 +1886,32 @@ cdef class _Template:
         self.thdr = hdr
         self.body = body
         self.tn = n
+        return 0
+
+    cdef int make_program(self, int nout, int* el_of, int* col, Node* nodes, El* els) except -1:
+        cdef int j, k = 0
+        cdef Node* nd
+        self.prog_col = <int*>malloc((nout + 1) * sizeof(int))
+        self.prog_j = <int*>malloc((nout + 1) * sizeof(int))
+        self.prog_sc = <int*>malloc((nout + 1) * sizeof(int))
+        self.prog_node = <int*>malloc((nout + 1) * sizeof(int))
+        self.prog_tag = <signed char*>malloc(nout + 1)
+        self.prog_pos = <Py_ssize_t*>malloc((nout + 1) * sizeof(Py_ssize_t))
+        if (self.prog_col == NULL or self.prog_j == NULL or self.prog_sc == NULL
+                or self.prog_node == NULL or self.prog_tag == NULL or self.prog_pos == NULL):
+            raise MemoryError()
+        for j in range(nout):
+            if col[j] < 0:
+                continue
+            nd = &nodes[els[el_of[j]].node]
+            self.prog_col[k] = col[j]
+            self.prog_j[k] = j
+            self.prog_sc[k] = els[el_of[j]].scaler if els[el_of[j]].has_scaler else SC_FROM_PLAN
+            self.prog_node[k] = els[el_of[j]].node
+            self.prog_tag[k] = <signed char>nd.tag
+            self.prog_pos[k] = nd.pos
+            k += 1
+        self.prog_n = k
         return 0
 
     cdef inline bint matches(self, const unsigned char* d, Py_ssize_t n) noexcept:
@@ -2308,6 +2353,7 @@ cdef long long RAW_MISSING_Q = LLONG_MIN
 cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
     SC_GENERIC = -32768    # default scaler that is not a small int: use _scale()
+    SC_FROM_PLAN = -32767  # store program: the scaler is the plan's (after overrides)
     TEXT_KEEP = 64         # longest text whose raw bytes are remembered
     TEXT_SETS = 64         # remembered texts per key: sets (power of two) ...
     TEXT_WAYS = 4          # ... of this many
@@ -2799,9 +2845,10 @@ cdef class TableWriter:
         t = self.templates.find(tkey, d, n)
         if t is not None:
             e = <_Entry>t.owner
-            t.reload_all(d)
-            np = t.tnodes
+            np = t.tnodes     # numbers are read from d by the store program (strings, clocks: positions)
             ep = t.tels
+            if t.prog_n < 0:  # no program: read the numbers into the template's nodes
+                t.reload_all(d)
         else:  # walk it
             wpos = pos
             if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
@@ -2819,8 +2866,10 @@ cdef class TableWriter:
                 t.make(d, n, h.info_start, hdr, pos, nodes, nn, els, nel,
                        _version_el(nodes, els, nel, flayout))
                 t.owner = e
+                t.make_program(e.nout, e.el_of, e.col, nodes, els)
                 e.tpls.append(t)
                 self.templates.put(tkey, t)
+            t = None  # this frame was walked: store it from its own nodes
             np = nodes
             ep = els
         plan = e.plan
@@ -2849,36 +2898,91 @@ cdef class TableWriter:
         self.pcat[2][r] = c_version
         self.pcat[3][r] = c_meter_id
         self.pcat[4][r] = type_code
+        if t is not None and t.prog_n >= 0:  # the template's store program
+            return self._run_program(t, d, r, dsc, sc_objs)
         for j in range(e.nout):
             c = e.col[j]
             if c < 0:
                 continue
             el = &ep[e.el_of[j]]
-            nd = &np[el.node]
-            tag = nd.tag
-            sc = el.scaler if el.has_scaler else dsc[j]
-            big = False
-            if tag == T_F32 or tag == T_F64:
-                v = nd.fval
-                iv = RAW_MISSING_Q
-            elif nd.is_unsigned:
-                v = <double>nd.uval
-                big = nd.uval > 9007199254740992ULL
-                iv = <long long>nd.uval if nd.uval <= 9223372036854775807ULL else RAW_MISSING_Q
-            else:
-                iv = nd.ival
-                v = <double>iv
-                big = iv > 9007199254740992LL or iv < -9007199254740992LL
-            if sc == SC_GENERIC or big or sc > 22 or sc < -22:
-                sc_obj = el.scaler if el.has_scaler else sc_objs[j]
-                v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
-                if sc == SC_GENERIC:
-                    sc = 0
-            elif sc > 0:
-                v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
+            self._put_node(c, r, &np[el.node], el.scaler if el.has_scaler else dsc[j],
+                           el.scaler if el.has_scaler else sc_objs[j])
+        return 1
+
+    cdef int _put_node(self, int c, Py_ssize_t r, Node* nd, int sc, object sc_obj) except -1:
+        """Store one number node (value, raw, scaler) into column ``c``, row ``r``."""
+        cdef double v
+        cdef long long iv
+        cdef bint big = False
+        if nd.tag == T_F32 or nd.tag == T_F64:
+            v = nd.fval
+            iv = RAW_MISSING_Q
+        elif nd.is_unsigned:
+            v = <double>nd.uval
+            big = nd.uval > 9007199254740992ULL
+            iv = <long long>nd.uval if nd.uval <= 9223372036854775807ULL else RAW_MISSING_Q
+        else:
+            iv = nd.ival
+            v = <double>iv
+            big = iv > 9007199254740992LL or iv < -9007199254740992LL
+        if sc == SC_GENERIC or big or sc > 22 or sc < -22:
+            v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
+            if sc == SC_GENERIC:
+                sc = 0
+        elif sc > 0:
+            v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
+        elif sc < 0:
+            v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
+        self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
+        return 0
+
+    cdef int _run_program(self, _Template t, const unsigned char* d, Py_ssize_t r, int* dsc,
+                          list sc_objs) except -1:
+        """The numeric columns of a frame matching template ``t``: each value
+        read from its offset in ``d`` and stored; integers up to 32 bits with
+        scalers |k| <= 22 need nothing else (the common case), anything else
+        goes through _put_node on a copy of the node."""
+        cdef int k, c, tag, sc, j
+        cdef const unsigned char* p
+        cdef long long iv
+        cdef double v
+        cdef Node tmp
+        for k in range(t.prog_n):
+            c = t.prog_col[k]
+            j = t.prog_j[k]
+            sc = t.prog_sc[k]
+            if sc == SC_FROM_PLAN:
+                sc = dsc[j]
+            p = d + t.prog_pos[k]
+            tag = t.prog_tag[k]
+            if tag == T_U8 or tag == T_ENUM:
+                iv = p[0]
+            elif tag == T_U16:
+                iv = (p[0] << 8) | p[1]
+            elif tag == T_I8:
+                iv = <signed char>p[0]
+            elif tag == T_I16:
+                iv = <short>((p[0] << 8) | p[1])
+            elif tag == T_I32:
+                iv = <int>((<unsigned int>p[0] << 24) | (<unsigned int>p[1] << 16) | (<unsigned int>p[2] << 8) | p[3])
+            elif tag == T_U32:
+                iv = (<long long>p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]
+            else:  # 64-bit, floats: the general store
+                tmp = t.tnodes[t.prog_node[k]]
+                _reload(d, &tmp)
+                self._put_node(c, r, &tmp, sc, sc_objs[j] if t.prog_sc[k] == SC_FROM_PLAN else sc)
+                continue
+            if sc < -22 or sc > 22:  # incl. SC_GENERIC: the reference formula
+                tmp = t.tnodes[t.prog_node[k]]
+                _reload(d, &tmp)
+                self._put_node(c, r, &tmp, sc, sc_objs[j] if t.prog_sc[k] == SC_FROM_PLAN else sc)
+                continue
+            v = <double>iv
+            if sc > 0:
+                v = v * _POW10D[sc]
             elif sc < 0:
-                v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
-            self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
+                v = v / _POW10D[-sc]
+            self._put(c, r, v, iv, <signed char>sc)
         return 1
 
 
