@@ -1818,6 +1818,7 @@ cdef class _Template:
     cdef int* prog_node
     cdef signed char* prog_tag
     cdef Py_ssize_t* prog_pos
+    cdef int tc_hint[3]      # the batch writer's text-code cache slot last used per text key
     cdef object address      # the object path: (dest, src, control), fixed under the mask
     cdef list texts          # the object path: per output element, last (bytes, raw, value)
 
@@ -1828,6 +1829,7 @@ cdef class _Template:
         self.nums = NULL
         self.tn = 0
         self.prog_n = -1
+        self.tc_hint[0] = self.tc_hint[1] = self.tc_hint[2] = -1
         self.prog_col = self.prog_j = self.prog_sc = self.prog_node = NULL
         self.prog_tag = NULL
         self.prog_pos = NULL
@@ -2748,8 +2750,10 @@ cdef class TableWriter:
         return e
 
     cdef int _text_code(self, int which, str key, _Entry e, int idx, const unsigned char* d,
-                        Node* nodes, El* els) except -2:
-        """Category code of the text value of output element ``idx`` (-1: none)."""
+                        Node* nodes, El* els, _Template t) except -2:
+        """Category code of the text value of output element ``idx`` (-1: none).
+        ``t``, the template the frame matched (or None), remembers the cache
+        slot its meter's text was found in last time."""
         cdef Node* nd
         cdef int kind, slot = 0, base, way
         if idx < 0:
@@ -2762,7 +2766,8 @@ cdef class TableWriter:
         elif nd.tag != T_VISIBLE:
             return -1
         if nd.length <= TEXT_KEEP:
-            slot = self.tc_last[which]   # the same meter as last time: no hashing
+            # the slot this template's meter used last time, else the last slot: no hashing
+            slot = t.tc_hint[which] if (t is not None and t.tc_hint[which] >= 0) else self.tc_last[which]
             if (self.tc_len[which][slot] == nd.length
                     and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                 return self.tc_code[which][slot]
@@ -2772,6 +2777,8 @@ cdef class TableWriter:
                 if (self.tc_len[which][slot] == nd.length
                         and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                     self.tc_last[which] = slot
+                    if t is not None:
+                        t.tc_hint[which] = slot
                     return self.tc_code[which][slot]
             slot = base + self.tc_next[which][base // TEXT_WAYS]   # not seen: replace in turn
             self.tc_next[which][base // TEXT_WAYS] = (slot - base + 1) % TEXT_WAYS
@@ -2784,6 +2791,8 @@ cdef class TableWriter:
             self.tc_len[which][slot] = <int>nd.length
             self.tc_code[which][slot] = code
             self.tc_last[which] = slot
+            if t is not None:
+                t.tc_hint[which] = slot
         return code
 
     cdef tuple _scalers_for(self, _Entry e, int type_code):
@@ -2881,9 +2890,9 @@ cdef class TableWriter:
                 mt = _clock_us(d + nd.pos, plan.zone, policy)
         if hdr >= 0:
             ht = _clock_us(d + hdr, plan.zone, policy)
-        c_version = self._text_code(0, "list_version", e, plan.i_version, d, np, ep)
-        c_meter_id = self._text_code(1, "meter_id", e, plan.i_meter_id, d, np, ep)
-        type_code = self._text_code(2, "meter_type", e, plan.i_meter_type, d, np, ep)
+        c_version = self._text_code(0, "list_version", e, plan.i_version, d, np, ep, t)
+        c_meter_id = self._text_code(1, "meter_id", e, plan.i_meter_id, d, np, ep, t)
+        type_code = self._text_code(2, "meter_type", e, plan.i_meter_type, d, np, ep, t)
         sc_objs = plan.d_scalers
         dsc = e.dsc
         if e.per_type is not None:
