@@ -11,7 +11,7 @@
 #   AMSPARSE_FUZZ_SRC    put this folder first on PYTHONPATH (e.g. a sanitized build's src)
 #   AMSPARSE_FUZZ_ASAN   1: LD_PRELOAD the gcc ASan runtime (for a sanitized build)
 #   FUZZ_CORPUS          keep the grown corpora here (default: a temporary folder)
-#   FUZZ_JOBS            the runs to do (default: "decode-cython decode-python stream-cython stream-python")
+#   FUZZ_JOBS            the runs to do (default: "decode-cython decode-python stream-cython stream-python batch-cython")
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -42,12 +42,12 @@ echo "amsparse backend available: ${HAVE_C:-none}"
 
 status=0
 total_execs=0
-for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python}; do
+for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python batch-cython}; do
     harness="${job%-*}"; backend="${job#*-}"
     if [ "$backend" = cython ] && [ "$HAVE_C" != cython ]; then
         echo "== $job: skipped (no compiled core)"; continue
     fi
-    seeds="$WORK/seeds/frame"; [ "$harness" = stream ] && seeds="$WORK/seeds/stream"
+    seeds="$WORK/seeds/frame"; [ "$harness" != decode ] && seeds="$WORK/seeds/stream"
     corpus="${FUZZ_CORPUS:-$WORK}/corpus-$job"
     mkdir -p "$corpus"
     log="$WORK/$job.log"
