@@ -233,7 +233,10 @@ cdef int _read_address(const unsigned char* d, Py_ssize_t pos, Py_ssize_t limit,
     raise FrameError(f"{what} address longer than 4 bytes", pos)
 
 
-cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out) except -1:
+cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out, bint check=True) except -1:
+    """The HDLC type-3 header of a whole frame into ``out``, or the reference
+    exception.  ``check`` false skips the HCS and FCS (the batch writer, for
+    frames the stream scanner has already checked them on)."""
     cdef Py_ssize_t length, total, fcs_pos, pos, info_start
     cdef unsigned int hcs_calc, hcs_found, fcs_calc, fcs_found
     if n < 1:
@@ -272,15 +275,17 @@ cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out) except -1:
         raise FrameError("frame has no information field", pos)
     if pos + 2 > fcs_pos:
         raise FrameError("frame too short for a header check sequence", pos)
-    hcs_calc = _crc(d + 1, pos - 1)
-    hcs_found = d[pos] | (<unsigned int>d[pos + 1] << 8)
-    if hcs_calc != hcs_found:
-        raise ChecksumError("HCS", hcs_calc, hcs_found, pos)
+    if check:
+        hcs_calc = _crc(d + 1, pos - 1)
+        hcs_found = d[pos] | (<unsigned int>d[pos + 1] << 8)
+        if hcs_calc != hcs_found:
+            raise ChecksumError("HCS", hcs_calc, hcs_found, pos)
     info_start = pos + 2
-    fcs_calc = _crc(d + 1, fcs_pos - 1)
-    fcs_found = d[fcs_pos] | (<unsigned int>d[fcs_pos + 1] << 8)
-    if fcs_calc != fcs_found:
-        raise ChecksumError("FCS", fcs_calc, fcs_found, fcs_pos)
+    if check:
+        fcs_calc = _crc(d + 1, fcs_pos - 1)
+        fcs_found = d[fcs_pos] | (<unsigned int>d[fcs_pos + 1] << 8)
+        if fcs_calc != fcs_found:
+            raise ChecksumError("FCS", fcs_calc, fcs_found, fcs_pos)
     if info_start == fcs_pos:
         raise FrameError("frame has no information field", info_start)
     out.info_start = info_start
@@ -288,52 +293,26 @@ cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out) except -1:
     return 0
 
 
-cdef int _hdlc_fields(const unsigned char* d, Py_ssize_t n, Hdlc* out, bint check) noexcept:
-    """_parse_hdlc without exceptions (and, with ``check`` false, without the
-    CRCs, for frames the stream scanner has checked): 0 and the fields, or -1
-    for anything _parse_hdlc would reject (it then says why)."""
-    cdef Py_ssize_t total, fcs_pos, pos = 3
-    cdef unsigned long v
-    cdef int a, k
-    cdef unsigned char b
-    if n < 9 or d[0] != 0x7E or (d[1] & 0xF0) != 0xA0:
+cdef Py_ssize_t _body_start(const unsigned char* d, Py_ssize_t info_start, Py_ssize_t info_end,
+                            Py_ssize_t* hdr) noexcept:
+    """Where the data-notification body of an information field starts (LLC,
+    tag 0x0F, invoke id and a date-time field of one of the three forms all
+    present), ``hdr`` set to the header clock's offset (-1: none); -1 for
+    anything else, which _decode_info then parses or rejects."""
+    cdef Py_ssize_t pos = info_start + 8
+    hdr[0] = -1
+    if (info_end - info_start < 9 or d[info_start] != 0xE6 or d[info_start + 1] != 0xE7
+            or d[info_start + 2] != 0x00 or d[info_start + 3] != 0x0F):
         return -1
-    total = (((d[1] & 0x07) << 8) | d[2]) + 2
-    if total != n or d[n - 1] != 0x7E:
-        return -1
-    fcs_pos = total - 3
-    for a in range(2):
-        v = 0
-        k = 0
-        while True:
-            if k == 4 or pos + k >= fcs_pos:
-                return -1
-            b = d[pos + k]
-            v = (v << 8) | b
-            if b & 1:
-                if k == 2:
-                    return -1
-                break
-            k += 1
-        pos += k + 1
-        if a == 0:
-            out.dest = v
-        else:
-            out.src = v
-    if pos >= fcs_pos:
-        return -1
-    out.control = d[pos]
-    pos += 1
-    if pos + 2 > fcs_pos or pos + 2 == fcs_pos:
-        return -1
-    if check and _crc(d + 1, pos - 1) != (d[pos] | (<unsigned int>d[pos + 1] << 8)):
-        return -1
-    if check and _crc(d + 1, fcs_pos - 1) != (d[fcs_pos] | (<unsigned int>d[fcs_pos + 1] << 8)):
-        return -1
-    out.segmented = (d[1] & 0x08) != 0
-    out.info_start = pos + 2
-    out.info_end = fcs_pos
-    return 0
+    if d[pos] == 0x00:
+        return pos + 1
+    if d[pos] == 0x0C and pos + 13 <= info_end:
+        hdr[0] = pos + 1
+        return pos + 13
+    if d[pos] == 0x09 and pos + 14 <= info_end and d[pos + 1] == 0x0C:
+        hdr[0] = pos + 2
+        return pos + 14
+    return -1
 
 
 cdef inline bytes _as_bytes(object data):
@@ -2200,7 +2179,7 @@ cdef tuple _prepare(object profiles, object profile):
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), pos, body = -1
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
     cdef uint64_t key = 0
     cdef _Template t
     _parse_hdlc(d, n, &h)
@@ -2208,24 +2187,14 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
-    pos = h.info_start
-    if (h.info_end - pos >= 9 and d[pos] == 0xE6 and d[pos + 1] == 0xE7 and d[pos + 2] == 0x00
-            and d[pos + 3] == 0x0F and (tz is None or type(tz) is str)):
-        pos += 8
-        if d[pos] == 0x00:
-            body = pos + 1
-        elif d[pos] == 0x0C:
-            body = pos + 13
-        elif d[pos] == 0x09 and pos + 1 < h.info_end and d[pos + 1] == 0x0C:
-            body = pos + 14
-        if 0 <= body <= h.info_end:
+    if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
+        body = _body_start(d, h.info_start, h.info_end, &hdr)
+        if body >= 0:
             key = _frame_key(d, n, h.info_start, body, h.info_end)
             t = _OBJ_TEMPLATES.find(key, d, n)
             if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
                 return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
                                     t.address, True, False, 0, t)
-        else:
-            body = -1
     return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
 
@@ -2828,26 +2797,15 @@ cdef class TableWriter:
         cdef long long iv, mt = NAT_US, ht = NAT_US
         cdef double v
         cdef bint big
-        if n < 9 or d[0] != 0x7E or (d[1] & 0xF0) != 0xA0 or (d[1] & 0x08):
+        try:
+            _parse_hdlc(d, n, &h, check)
+        except DecodeError:  # the reference path says why
             return 0
-        if (((d[1] & 0x07) << 8) | d[2]) + 2 != n:
+        if h.segmented:
             return 0
-        if _hdlc_fields(d, n, &h, check) != 0:
-            return 0
-        pos = h.info_start
         end = h.info_end
-        if end - pos < 9 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00 or d[pos + 3] != 0x0F:
-            return 0
-        pos += 8
-        if d[pos] == 0x00:
-            pos += 1
-        elif d[pos] == 0x0C and pos + 13 <= end:
-            hdr = pos + 1
-            pos += 13
-        elif d[pos] == 0x09 and pos + 14 <= end and d[pos + 1] == 0x0C:
-            hdr = pos + 2
-            pos += 14
-        else:
+        pos = _body_start(d, h.info_start, end, &hdr)
+        if pos < 0:
             return 0
         # a frame like the template of a shape seen from this meter: read its values
         tkey = _frame_key(d, n, h.info_start, pos, end)
