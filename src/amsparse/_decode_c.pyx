@@ -1627,15 +1627,13 @@ cdef object _number_scaled(Node* nd, object scaler):
     if type(scaler) is int and -23 < <long long>scaler < 23:
         k = <int>scaler
         if nd.tag == T_F32 or nd.tag == T_F64:
-            if k == 0:
-                return nd.fval
-            return nd.fval * _POW10D[k] if k > 0 else nd.fval / _POW10D[-k]
+            return _pow10_scaled(nd.fval, k)
         if not nd.is_unsigned or nd.uval <= 9007199254740992ULL:
             v = nd.ival if not nd.is_unsigned else <long long>nd.uval
             if k == 0:
                 return v
             if k < 0 and -9007199254740992LL <= v <= 9007199254740992LL:
-                return <double>v / _POW10D[-k]
+                return _pow10_scaled(<double>v, k)
             if k > 0 and k <= 18 and -_I64_LIMIT[k] <= v <= _I64_LIMIT[k]:
                 return v * <long long>_POW10D[k]
     return _scale(_node_number(nd), scaler)
@@ -1740,8 +1738,10 @@ cdef object _finish_fast(_Plan plan, const unsigned char* d, Node* nodes, El* el
 # walk produced, and a mask of those variable positions.  A later frame equal
 # to it on every other byte walks to the very same nodes (the walk and the
 # layout detection look only at tags, counts, lengths, OBIS codes and scaler
-# structures, all fixed under the mask), so its numbers are read again in
-# place (_reload) and the walk, layout detection and shape lookup are skipped.
+# structures, all fixed under the mask), so only its numbers are read again
+# (into a copy of the nodes on the object path, by the template's store
+# program in the batch writer) and the walk, layout detection and shape
+# lookup are skipped.
 # Frames are found by a hash of their length, HDLC header and the first body
 # bytes, in a small set-associative table; a candidate that does not match
 # byte for byte just means the walk runs as before.
@@ -1775,7 +1775,6 @@ cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t 
 cdef class _Template:
     cdef Py_ssize_t tn       # frame length
     cdef Py_ssize_t thdr     # header clock offset, -1 for none
-    cdef Py_ssize_t body     # notification body offset
     cdef unsigned char* tbytes
     cdef unsigned char* tmask
     cdef Node* tnodes
@@ -1827,8 +1826,7 @@ cdef class _Template:
         free(self.nums)
 
     cdef int make(self, const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
-                  Py_ssize_t hdr, Py_ssize_t body, Node* nodes, int nn, El* els, int nel,
-                  int ve) except -1:
+                  Py_ssize_t hdr, Node* nodes, int nn, El* els, int nel, int ve) except -1:
         cdef int i, tag, w
         cdef Node* nd
         self.tbytes = <unsigned char*>malloc(n)
@@ -1865,7 +1863,6 @@ cdef class _Template:
         self.tnn = nn
         self.tnel = nel
         self.thdr = hdr
-        self.body = body
         self.tn = n
         return 0
 
@@ -1912,13 +1909,6 @@ cdef class _Template:
                 return False
             i += 1
         return True
-
-    cdef inline void reload_all(self, const unsigned char* d) noexcept:
-        """Read the numbers of frame ``d`` into the template's own nodes (only
-        for a template nobody else uses meanwhile: the batch writer's)."""
-        cdef int k
-        for k in range(self.nnums):
-            _reload(d, &self.tnodes[self.nums[k]])
 
     cdef inline void load_into(self, const unsigned char* d, Node* out) noexcept:
         """The nodes of frame ``d``: the template's, copied to ``out``, with the
@@ -2125,7 +2115,7 @@ cdef object _decode_info(
                 if plan is not None and plan.ps is profiles and plan.profile_arg is profile:
                     if frame:
                         t = _Template()
-                        t.make(d, PyBytes_GET_SIZE(buf), start, hdr_off, body_pos, nodes, nn,
+                        t.make(d, PyBytes_GET_SIZE(buf), start, hdr_off, nodes, nn,
                                els, nel, _version_el(nodes, els, nel, flayout))
                         t.plan = plan
                         t.ps = profiles
@@ -2302,16 +2292,18 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
 # * a frame whose shape has a plan (see _Plan) is looked up in a writer-local
 #   hash table keyed by the C signature and the HDLC source -- no bytes, tuple
 #   or dict per frame -- and written straight into the columns: no Python
-#   object per reading; clocks become UTC epoch microseconds in C (_clock_us);
-#   list version, meter id and meter type hit a last-value cache before the
-#   category dictionaries;
+#   object per reading; a frame matching one of the shape's templates skips
+#   the walk and has its numbers stored by the template's store program;
+#   clocks become UTC epoch microseconds in C (_clock_us); list version, meter
+#   id and meter type hit a set-associative cache of their raw bytes before
+#   the category dictionaries;
 # * everything else (the first frame of a shape, rare tags, frames the fast
 #   checks do not cover) is decoded by _decode_hdlc, the object path, and
 #   added from its Frame by add_frame(), the twin of FrameTable._append_frame;
 #   DecodeErrors become error rows (add_error, FrameTable._append_error).
 #
 # Frames from the scanner had their flags, HCS and FCS checked there, so
-# add_items() does not compute the CRC a second time.
+# add_scan() does not compute the CRC a second time.
 
 from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
@@ -2339,7 +2331,6 @@ cdef class _Entry:
     cdef _Plan plan
     cdef bytes sig
     cdef long src
-    cdef uint64_t hash
     cdef int nout
     cdef int* el_of      # output element -> index into els
     cdef int* col        # column number, -1 when not a numeric column
@@ -2388,7 +2379,7 @@ cdef class TableWriter:
     cdef _TemplateTable templates
     cdef list entries                  # owns what eptr points at
     # text -> category code, per key (list version, meter id, meter type): a
-    # direct-mapped cache of the raw bytes, so interleaved meters hit it too
+    # 4-way set-associative cache of the raw bytes, so interleaved meters hit it too
     cdef unsigned char tc_txt[3][TEXT_SETS * TEXT_WAYS][TEXT_KEEP]
     cdef int tc_len[3][TEXT_SETS * TEXT_WAYS]
     cdef int tc_code[3][TEXT_SETS * TEXT_WAYS]
@@ -2672,21 +2663,19 @@ cdef class TableWriter:
         plan = _PLANS.get(key)
         if plan is None or (<_Plan>plan).ps is not self.ps or (<_Plan>plan).profile_arg is not self.prof:
             return None
-        e = self._new_entry(<_Plan>plan, key[0], src, h, nodes, els, nel)
+        e = self._new_entry(<_Plan>plan, key[0], src, nodes, els, nel)
         self.entries.append(e)
         self.eptr[slot] = <PyObject*>e
         self.ehash[slot] = h
         return e
 
-    cdef _Entry _new_entry(self, _Plan plan, bytes sig, long src, uint64_t h,
-                           Node* nodes, El* els, int nel):
+    cdef _Entry _new_entry(self, _Plan plan, bytes sig, long src, Node* nodes, El* els, int nel):
         cdef _Entry e = _Entry()
         cdef int i, j = 0, nout = len(plan.names), tag
         cdef set used = set()
         e.plan = plan
         e.sig = sig
         e.src = src
-        e.hash = h
         e.nout = nout
         e.el_of = <int*>malloc((nout + 1) * sizeof(int))
         e.col = <int*>malloc((nout + 1) * sizeof(int))
@@ -2779,7 +2768,7 @@ cdef class TableWriter:
         cdef Hdlc h
         cdef Node nodes[MAX_NODES]
         cdef El els[MAX_NODES]
-        cdef int nn = 0, nel, flayout, fcount, j, c, tag, sc, policy, type_code
+        cdef int nn = 0, nel, flayout, fcount, j, c, policy, type_code
         cdef Py_ssize_t pos, end, wpos, hdr = -1, r
         cdef _Entry e
         cdef _Plan plan
@@ -2792,11 +2781,8 @@ cdef class TableWriter:
         cdef int* dsc
         cdef list sc_objs
         cdef tuple per
-        cdef object sc_obj
         cdef int c_version, c_meter_id
-        cdef long long iv, mt = NAT_US, ht = NAT_US
-        cdef double v
-        cdef bint big
+        cdef long long mt = NAT_US, ht = NAT_US
         try:
             _parse_hdlc(d, n, &h, check)
         except DecodeError:  # the reference path says why
@@ -2814,8 +2800,6 @@ cdef class TableWriter:
             e = <_Entry>t.owner
             np = t.tnodes     # numbers are read from d by the store program (strings, clocks: positions)
             ep = t.tels
-            if t.prog_n < 0:  # no program: read the numbers into the template's nodes
-                t.reload_all(d)
         else:  # walk it
             wpos = pos
             if (_walk(d, &wpos, end, 0, nodes, &nn) != 0 or wpos != end
@@ -2830,7 +2814,7 @@ cdef class TableWriter:
                 e.tpls = []
             if len(e.tpls) < ENTRY_TEMPLATES:
                 t = _Template()
-                t.make(d, n, h.info_start, hdr, pos, nodes, nn, els, nel,
+                t.make(d, n, h.info_start, hdr, nodes, nn, els, nel,
                        _version_el(nodes, els, nel, flayout))
                 t.owner = e
                 t.make_program(e.nout, e.el_of, e.col, nodes, els)
@@ -2865,7 +2849,7 @@ cdef class TableWriter:
         self.pcat[2][r] = c_version
         self.pcat[3][r] = c_meter_id
         self.pcat[4][r] = type_code
-        if t is not None and t.prog_n >= 0:  # the template's store program
+        if t is not None:  # the template's store program
             return self._run_program(t, d, r, dsc, sc_objs)
         for j in range(e.nout):
             c = e.col[j]
@@ -2896,10 +2880,8 @@ cdef class TableWriter:
             v = float(_scale(_node_number(nd), sc_obj))  # the reference formula
             if sc == SC_GENERIC:
                 sc = 0
-        elif sc > 0:
-            v = v * _POW10D[sc]   # both exact: one rounding, as float(int * 10**k)
-        elif sc < 0:
-            v = v / _POW10D[-sc]  # both exact: correctly rounded, as int / 10**k
+        else:
+            v = _pow10_scaled(v, sc)
         self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
         return 0
 
@@ -2912,7 +2894,6 @@ cdef class TableWriter:
         cdef int k, c, tag, sc, j
         cdef const unsigned char* p
         cdef long long iv
-        cdef double v
         cdef Node tmp
         for k in range(t.prog_n):
             c = t.prog_col[k]
@@ -2934,23 +2915,26 @@ cdef class TableWriter:
                 iv = <int>((<unsigned int>p[0] << 24) | (<unsigned int>p[1] << 16) | (<unsigned int>p[2] << 8) | p[3])
             elif tag == T_U32:
                 iv = (<long long>p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]
-            else:  # 64-bit, floats: the general store
+            else:
+                tag = -1  # 64-bit, floats: the general store
+            if tag < 0 or sc < -22 or sc > 22:  # incl. SC_GENERIC: the reference formula
                 tmp = t.tnodes[t.prog_node[k]]
                 _reload(d, &tmp)
                 self._put_node(c, r, &tmp, sc, sc_objs[j] if t.prog_sc[k] == SC_FROM_PLAN else sc)
                 continue
-            if sc < -22 or sc > 22:  # incl. SC_GENERIC: the reference formula
-                tmp = t.tnodes[t.prog_node[k]]
-                _reload(d, &tmp)
-                self._put_node(c, r, &tmp, sc, sc_objs[j] if t.prog_sc[k] == SC_FROM_PLAN else sc)
-                continue
-            v = <double>iv
-            if sc > 0:
-                v = v * _POW10D[sc]
-            elif sc < 0:
-                v = v / _POW10D[-sc]
-            self._put(c, r, v, iv, <signed char>sc)
+            self._put(c, r, _pow10_scaled(<double>iv, sc), iv, <signed char>sc)
         return 1
+
+
+cdef inline double _pow10_scaled(double v, int sc) noexcept:
+    """v * 10**sc for |sc| <= 22 with v an integer below 2**53 (or a float): 10**k
+    is exact as a double, so this is one correctly rounded operation, as
+    float(int * 10**k) and int / 10**k are in Python."""
+    if sc > 0:
+        return v * _POW10D[sc]
+    if sc < 0:
+        return v / _POW10D[-sc]
+    return v
 
 
 cdef int _writer_sink(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) except -1:
