@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 from ._model import CosemDate, CosemDateTime, CosemTime, _complete_fields
 from ._profiles import CLOCK_LOCAL, CLOCK_STANDARD
 
 _UTC = _dt.timezone.utc
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=64)
@@ -131,6 +133,17 @@ _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _US = _dt.timedelta(microseconds=1)
 
 
+def _same_over_hour(probe: Callable[[int, int], T | None]) -> T | None:
+    """``probe(minute, second)`` at the first and the last second of an hour:
+    the value when both give the same one, else ``None`` (a change inside the
+    hour, or no value).  Every tz database zone changes offset at most once an
+    hour, so the two ends decide for the whole hour."""
+    first = probe(0, 0)
+    if first is None or probe(59, 59) != first:
+        return None
+    return first
+
+
 def wall_offset_us(zone: _dt.tzinfo, policy: int, y: int, m: int, d: int, h: int) -> int | None:
     """UTC epoch µs minus the wall clock read as UTC, for the wall times of one
     hour whose deviation is not used (``CLOCK_LOCAL``, ``CLOCK_STANDARD``, or
@@ -149,33 +162,28 @@ def wall_offset_us(zone: _dt.tzinfo, policy: int, y: int, m: int, d: int, h: int
     """
     if y <= 1 or y >= 9999:
         return _wall_offset_via_to_datetime(zone, policy, y, m, d, h)
-    out = None
-    for mi, s in ((0, 0), (59, 59)):
+
+    def probe(mi: int, s: int) -> int:
         wall = _dt.datetime(y, m, d, h, mi, s, tzinfo=zone)
         utcoff = wall.utcoffset() or _ZERO
         if policy == CLOCK_STANDARD:
             utcoff -= wall.dst() or _ZERO   # the standard offset
-        off = -(utcoff // _US)
-        if out is not None and off != out:
-            return None
-        out = off
-    return out
+        return -(utcoff // _US)
+
+    return _same_over_hour(probe)
 
 
 _ZERO = _dt.timedelta(0)
 
 
 def _wall_offset_via_to_datetime(zone: _dt.tzinfo, policy: int, y: int, m: int, d: int, h: int) -> int | None:
-    out = None
-    for mi, s in ((0, 0), (59, 59)):
+    def probe(mi: int, s: int) -> int | None:
         t = to_datetime(CosemDateTime(y, m, d, None, h, mi, s, None, None, None), zone, policy)
         if t is None:
             return None
-        off = (t - _EPOCH_NAIVE.replace(tzinfo=_UTC)) // _US - (_dt.datetime(y, m, d, h, mi, s) - _EPOCH_NAIVE) // _US
-        if out is not None and off != out:
-            return None
-        out = off
-    return out
+        return (t - _EPOCH_NAIVE.replace(tzinfo=_UTC)) // _US - (_dt.datetime(y, m, d, h, mi, s) - _EPOCH_NAIVE) // _US
+
+    return _same_over_hour(probe)
 
 
 def utc_local_offset(zone: _dt.tzinfo, y: int, m: int, d: int, h: int) -> tuple[int, int] | None:
@@ -188,15 +196,12 @@ def utc_local_offset(zone: _dt.tzinfo, y: int, m: int, d: int, h: int) -> tuple[
     :func:`to_datetime` does with ``astimezone``) without a zone lookup per
     frame; defined through ``astimezone`` so the two cannot disagree.
     """
-    out = None
-    for mi, s in ((0, 0), (59, 59)):
+    def probe(mi: int, s: int) -> tuple[int, int] | None:
         u = _dt.datetime(y, m, d, h, mi, s, tzinfo=_UTC)
         try:
             t = u.astimezone(zone)
         except OverflowError:
             return None
-        r = ((t.replace(tzinfo=None) - u.replace(tzinfo=None)) // _US, t.fold)
-        if out is not None and r != out:
-            return None
-        out = r
-    return out
+        return ((t.replace(tzinfo=None) - u.replace(tzinfo=None)) // _US, t.fold)
+
+    return _same_over_hour(probe)
