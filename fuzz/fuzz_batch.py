@@ -15,6 +15,7 @@ to compare and the harness says so.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import atheris
@@ -23,29 +24,14 @@ with atheris.instrument_imports():
     import amsparse
     from amsparse import _batch, _decode_py
 
+# the tests' table comparison (one definition for tests and fuzzing)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from tables import assert_same_tables  # noqa: E402
+
 try:
     from amsparse import _decode_c
 except ImportError:  # pragma: no cover
     _decode_c = None
-
-KEYS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
-
-
-def _same(a: _batch.FrameTable, b: _batch.FrameTable) -> None:
-    if len(a) != len(b) or a.names != b.names:
-        raise AssertionError(f"rows/columns differ: {len(a)} {a.names} / {len(b)} {b.names}")
-    for name in a.names:
-        if a.columns[name].tobytes() != b.columns[name].tobytes():
-            raise AssertionError(f"column {name} differs")
-        if a.raw[name] != b.raw[name] or a.scalers[name] != b.scalers[name]:
-            raise AssertionError(f"raw/scaler of {name} differ")
-    if a.header_time != b.header_time or a.meter_time != b.meter_time:
-        raise AssertionError("times differ")
-    if a.status != b.status or a.errors != b.errors or a.bytes_discarded != b.bytes_discarded:
-        raise AssertionError("status/errors/discarded differ")
-    for k in KEYS:
-        if a.decoded(k) != b.decoded(k):
-            raise AssertionError(f"{k} differs")
 
 
 def TestOneInput(data: bytes) -> None:
@@ -57,7 +43,7 @@ def TestOneInput(data: bytes) -> None:
     for source in (capture, pieces):
         c = _batch._decode_batch(source, None, None, None, _decode_c)
         p = _batch._decode_batch(source, None, None, None, _decode_py)
-        _same(c, p)
+        assert_same_tables(c, p)
 
 
 def main() -> None:

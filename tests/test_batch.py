@@ -14,6 +14,8 @@ from amsparse import _decode_py
 from amsparse._batch import NAT, RAW_MISSING, FrameTable, _decode_batch, epoch_us
 from amsparse._errors import DecodeError
 
+from tables import assert_same_tables
+
 _CORPUS = Path("/work/shared/corpus/frames.jsonl")
 _LOCAL = Path(__file__).parent / "corpus"
 
@@ -248,25 +250,7 @@ def test_chunked_scan_same_table(impl, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_batch, "_CHUNK", 1 << 30)
     one = _decode_batch(capture, None, None, None, impl, max_frame_size=300)
     for a, b in ((whole, _decode_batch(capture, None, None, None, impl)), (one, parts)):
-        assert len(a) == len(b) and a.names == b.names
-        assert a.status == b.status and a.errors == b.errors
-        assert a.header_time == b.header_time and a.meter_time == b.meter_time
-        assert a.bytes_discarded == b.bytes_discarded
-        for name in a.names:
-            assert a.columns[name].tobytes() == b.columns[name].tobytes()
-
-
-def _assert_same_tables(a: FrameTable, b: FrameTable) -> None:
-    assert len(a) == len(b) and a.names == b.names
-    for name in a.names:
-        assert a.columns[name].tobytes() == b.columns[name].tobytes(), name
-        assert a.raw[name] == b.raw[name] and a.scalers[name] == b.scalers[name], name
-    assert a.header_time == b.header_time and a.meter_time == b.meter_time
-    assert a.status == b.status and a.errors == b.errors
-    assert a.decoded("meter_id") == b.decoded("meter_id")
-    assert a.decoded("meter_type") == b.decoded("meter_type")
-    assert a.decoded("list_version") == b.decoded("list_version")
-    assert a.decoded("profile_id") == b.decoded("profile_id")
+        assert_same_tables(a, b)
 
 
 @pytest.mark.parametrize("seed", range(int(__import__("os").environ.get("AMSPARSE_BATCH_SEEDS", "4"))))
@@ -292,9 +276,9 @@ def test_batch_backends_agree_on_mutants(both, seed: int) -> None:  # type: igno
             m[-3], m[-2] = crc & 0xFF, crc >> 8
             out.append(bytes(m))
     capture = b"\x00".join(out)
-    _assert_same_tables(_decode_batch(capture, None, None, None, c),
+    assert_same_tables(_decode_batch(capture, None, None, None, c),
                         _decode_batch(capture, None, None, None, py))
-    _assert_same_tables(_decode_batch(out, None, None, None, c),
+    assert_same_tables(_decode_batch(out, None, None, None, c),
                         _decode_batch(out, None, None, None, py))
 
 
@@ -316,8 +300,8 @@ def test_generated_streams_batch_equals_object_api(frames: list[bytes], order) -
     order.shuffle(stream)
     capture = b"".join(stream)
     compiled = _decode_batch(capture, None, None, None, c)
-    _assert_same_tables(compiled, _decode_batch(capture, None, None, None, _decode_py))
-    _assert_same_tables(_decode_batch(stream, None, None, None, c), compiled)
+    assert_same_tables(compiled, _decode_batch(capture, None, None, None, _decode_py))
+    assert_same_tables(_decode_batch(stream, None, None, None, c), compiled)
     assert len(compiled) == len(stream)
     for row, raw in enumerate(stream):
         frame, error = _decode_or_error(c, raw)
