@@ -1,22 +1,19 @@
 """Real frames for the benchmarks and for compare_peers.py.
 
-Frames come from the project's shared corpus (``../shared/corpus/frames.jsonl``
-beside the repository, or the file named by ``AMSPARSE_CORPUS``).  When it is
-absent (e.g. an sdist), the sample capture shipped in the package
-(``amsparse/data/sample.hex``, a subset of the same corpus with ids on the
-comment lines) is used instead.
+Frames come from the repository's corpus, read as the tests read it
+(``tests/corpusdata.py``: ``tests/corpus/frames.jsonl``, or the file named by
+``AMSPARSE_CORPUS``); nothing outside the checkout is looked at.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-from importlib import resources
+import sys
 from pathlib import Path
 from typing import Any
 
 _ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(_ROOT / "tests"))
+import corpusdata  # noqa: E402
 
 #: decode_frame benchmark cases: (vendor, list) -> corpus id
 DECODE_CASES: dict[str, str] = {
@@ -32,39 +29,9 @@ DECODE_CASES: dict[str, str] = {
 }
 
 
-def corpus_path() -> Path | None:
-    env = os.environ.get("AMSPARSE_CORPUS")
-    cands = [Path(env)] if env else []
-    cands += [_ROOT.parent / "shared" / "corpus" / "frames.jsonl", _ROOT / "shared" / "corpus" / "frames.jsonl"]
-    for p in cands:
-        if p.is_file():
-            return p
-    return None
-
-
 def load_records() -> list[dict[str, Any]]:
     """Corpus records (dicts with at least id, hex, vendor, list, framing, encrypted)."""
-    p = corpus_path()
-    if p is not None:
-        with p.open(encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-    # fallback: the packaged sample (ids on the '# id: ...' comment lines)
-    text = resources.files("amsparse").joinpath("data/sample.hex").read_text(encoding="utf-8")
-    recs: list[dict[str, Any]] = []
-    last_id = None
-    for line in text.splitlines():
-        line = line.strip()
-        m = re.match(r"#\s*([a-z0-9+-]+-\d+):\s*(\S+)\s+(\S+)", line)
-        if m:
-            last_id = m.group(1)
-            continue
-        if not line or line.startswith("#"):
-            continue
-        rid = last_id or f"sample-{len(recs):02d}"
-        recs.append({"id": rid, "hex": line, "vendor": "?", "list": "?", "framing": "hdlc",
-                     "encrypted": False})
-        last_id = None
-    return recs
+    return corpusdata.records()
 
 
 def load_frames() -> dict[str, bytes]:

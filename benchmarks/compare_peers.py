@@ -6,7 +6,7 @@
 Installs nothing.  Peers that are not installed are left out (``pip install
 amshan dlms-cosem gurux-dlms matplotlib``, or ``pip install -e ".[bench]"``).
 
-Frame set: the unencrypted Norwegian HDLC list-2 frames of the shared corpus
+Frame set: the unencrypted Norwegian HDLC list-2 frames of the repository corpus
 (Aidon, Kaifa, Kamstrup, Landis+Gyr) that amsparse decodes.  Before any timing
 every contender decodes every frame once and must return the same active power
 import (OBIS 1.0.1.7.0.255) as amsparse; a peer that cannot decode a frame has
@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {today} on {machine_note()} (shared, noisy box); {versions()}.",
         f"Command: `{cmd}` — {args.rounds} rounds, each contender {args.seconds:g} s per round, "
         f"alternating in one process; median of the rounds ({elapsed:.0f} s in all). "
-        f"Frames: unencrypted Norwegian HDLC list-2 frames of the shared corpus, mean {mean_len:.0f} bytes "
+        f"Frames: unencrypted Norwegian HDLC list-2 frames of the repository corpus, mean {mean_len:.0f} bytes "
         f"on the common set.",
         "",
         *lines,

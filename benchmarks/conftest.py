@@ -10,9 +10,8 @@ mode (see :func:`capture_size`) and the whole run stays well under 30 s.
   ``cython``) and the pure-Python twin (``amsparse._decode_py``, id ``python``);
   the Cython case is skipped when the extension is absent or disabled
   (``--no-c-extensions`` / ``AMSPARSE_NO_EXTENSIONS=1``).
-* ``corpus`` -- the shared real-frame corpus (``shared/corpus/frames.jsonl``,
-  beside the repository, or ``AMSPARSE_CORPUS``), id -> bytes, plus a
-  built-in fallback (the sample capture shipped in the package) when absent.
+* ``corpus`` -- the repository's real-frame corpus (``tests/corpus/frames.jsonl``
+  or ``AMSPARSE_CORPUS``, read by ``tests/corpusdata.py``), id -> bytes.
 * ``capture`` -- a mixed capture of valid, unencrypted HDLC frames from the
   corpus, repeated up to ``capture_size`` bytes.
 """

@@ -6,8 +6,8 @@
 Writes one file per frame into ``<out>/frame`` (HDLC, unencrypted frames plus
 encrypted/segmented HDLC frames: they exercise the refusal paths) and into
 ``<out>/stream`` (concatenations of 1..4 frames with noise between them, for the
-StreamDecoder harness).  Defaults: tests/corpus/frames.jsonl and
-/work/shared/corpus/frames.jsonl, whichever exist.
+StreamDecoder harness).  Default: the repository corpus as the tests read it
+(``tests/corpusdata.py``: tests/corpus/frames.jsonl, or ``AMSPARSE_CORPUS``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import argparse
 import hashlib
 import json
 import random
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPORA = [ROOT / "tests" / "corpus" / "frames.jsonl", Path("/work/shared/corpus/frames.jsonl")]
+sys.path.insert(0, str(ROOT / "tests"))
+import corpusdata  # noqa: E402
 
 
 def load(paths: list[Path]) -> list[bytes]:
@@ -49,7 +51,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "fuzz" / "seeds"))
     ap.add_argument("corpus", nargs="*")
     args = ap.parse_args()
-    frames = load([Path(p) for p in args.corpus] if args.corpus else DEFAULT_CORPORA)
+    frames = load([Path(p) for p in args.corpus] if args.corpus else [corpusdata.corpus_path()])
     if not frames:
         raise SystemExit("no HDLC frames found in the corpus files")
     out = Path(args.out)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Any
 
 import pytest
+
+import corpusdata
 
 try:
     from hypothesis import HealthCheck, settings
@@ -65,3 +68,10 @@ def both(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     if _no_c(request.config):
         pytest.skip("compiled core disabled on purpose")
     return load_backend("cython"), load_backend("python")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[dict[str, Any]]:
+    """The real-frame corpus records (``tests/corpus/frames.jsonl`` or
+    ``AMSPARSE_CORPUS``); a missing or empty corpus fails the test loudly."""
+    return corpusdata.records()

@@ -1,5 +1,5 @@
 """Hypothesis strategies: readings for every shipped vendor profile, encoded
-the way that vendor does it (see ../shared/docs/han-lists.md, "Encoding
+the way that vendor does it (see the Norwegian HAN list reference, han-lists.md, "Encoding
 differences at a glance").
 
 Every strategy yields a :class:`Case`: the frame bytes plus what a correct

@@ -14,26 +14,10 @@ from amsparse import _decode_py
 from amsparse._batch import NAT, RAW_MISSING, FrameTable, _decode_batch, epoch_us
 from amsparse._errors import DecodeError
 
+import corpusdata
 from tables import assert_same_tables
 
-_CORPUS = Path("/work/shared/corpus/frames.jsonl")
-_LOCAL = Path(__file__).parent / "corpus"
-
-
-def _load() -> list[tuple[str, bytes]]:
-    out = []
-    if _CORPUS.exists():
-        for line in _CORPUS.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                out.append((r["id"], bytes.fromhex(r["hex"])))
-    else:  # pragma: no cover - fall back to the repository corpus
-        for p in sorted(_LOCAL.rglob("*.hex")):
-            out.append((p.stem, bytes.fromhex("".join(p.read_text().split()))))
-    return out
-
-
-FRAMES = _load()
+FRAMES = [(r["id"], bytes.fromhex(r["hex"])) for r in corpusdata.records()]
 
 
 def _decode_or_error(impl, raw):  # type: ignore[no-untyped-def]

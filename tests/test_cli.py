@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+import corpusdata
+
 from amsparse._cli import main
 
-CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
-FRAMES = {r["id"]: r for r in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines()) if r}
+FRAMES = corpusdata.by_id()
 
 SUMMARY = re.compile(r"(\d+) frame\(s\) decoded, (\d+) rejected\.")
 

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import corpusdata
+
 from amsparse import CosemDateTime
 from amsparse._clock import get_zone, parse_datetime, to_datetime
 from amsparse._profiles import CLOCK_DEVIATION, CLOCK_LOCAL, CLOCK_STANDARD
 
-CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
-FRAMES = {r["id"]: r for r in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines()) if r}
+FRAMES = corpusdata.by_id()
 
 OSLO = ZoneInfo("Europe/Oslo")
 UTC = dt.timezone.utc

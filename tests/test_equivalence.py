@@ -20,33 +20,15 @@ from typing import Any, Callable
 
 import pytest
 
+import corpusdata
+
 from amsparse._errors import DecodeError
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-CORPUS = Path("/work/shared/corpus/frames.jsonl")
-if not CORPUS.exists():  # a copy inside the repository, if the lead adds one
-    CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
-
-
-def _load_frames() -> list[tuple[str, bytes]]:
-    if not CORPUS.exists():
-        return []
-    out = []
-    with CORPUS.open() as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            d = json.loads(line)
-            if d.get("framing") == "hdlc" and not d.get("encrypted"):
-                out.append((d["id"], bytes.fromhex(d["hex"])))
-    return out
-
-
-FRAMES = _load_frames()
+FRAMES = corpusdata.hdlc_frames()
 FRAME_IDS = [i for i, _ in FRAMES]
 
 

@@ -23,31 +23,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import corpusdata  # noqa: E402
 import encoder as E  # noqa: E402
 from amsparse import DecodeError, Frame  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-CORPUS_PATHS = [
-    Path(os.environ["AMSPARSE_CORPUS"]) if os.environ.get("AMSPARSE_CORPUS") else None,
-    HERE / "corpus" / "frames.jsonl",
-    Path("/work/shared/corpus/frames.jsonl"),
-]
 SLOW = 2.0  # seconds; one decode of a <= 2 KiB frame taking this long is a hang
 
 
 def load_corpus() -> list[tuple[str, bytes]]:
-    """HDLC, unencrypted corpus frames (deduplicated over the known corpus files)."""
+    """HDLC, unencrypted corpus frames, deduplicated."""
     seen: dict[bytes, str] = {}
-    for p in CORPUS_PATHS:
-        if p is None or not p.is_file():
-            continue
-        for line in p.read_text().splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            if rec.get("framing") != "hdlc" or rec.get("encrypted"):
-                continue
-            seen.setdefault(bytes.fromhex(rec["hex"]), rec["id"])
+    for rid, raw in corpusdata.hdlc_frames():
+        seen.setdefault(raw, rid)
     return [(i, b) for b, i in seen.items()]
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import corpusdata
+
 import amsparse
 from amsparse import ObisCode, ProfileError, Unit, builtin_profiles, load_profiles
 from amsparse._profiles import CLOCK_DEVIATION, CLOCK_LOCAL, CLOCK_STANDARD, LAYOUT_OBIS, LAYOUT_POSITIONAL
@@ -22,8 +24,7 @@ def _toml():  # type: ignore[no-untyped-def]
     return tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
-FRAMES = {r["id"]: r for r in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines()) if r}
+FRAMES = corpusdata.by_id()
 
 
 def _bytes(fid: str) -> bytes:

@@ -12,6 +12,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
+import corpusdata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,23 +31,7 @@ from amsparse import (
 from amsparse import _scan_py
 from amsparse._decode_py import fcs16
 
-CORPUS = Path(os.environ.get("AMSPARSE_CORPUS", "/work/shared/corpus/frames.jsonl"))
-if not CORPUS.exists():
-    CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
-pytestmark = pytest.mark.skipif(not CORPUS.exists(), reason="frame corpus not available")
-
-
-def _load():
-    recs = {}
-    if CORPUS.exists():
-        for line in CORPUS.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                recs[r["id"]] = r
-    return recs
-
-
-RECS = _load()
+RECS = corpusdata.by_id()
 
 
 def _good_ids():

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpusdata  # noqa: E402
 import encoder  # noqa: E402
 
 from amsparse import _decode_py  # noqa: E402
@@ -26,13 +27,10 @@ from amsparse._errors import DecodeError  # noqa: E402
 
 _decode_c = pytest.importorskip("amsparse._decode_c")
 
-CORPUS = Path(__file__).parent / "corpus" / "frames.jsonl"
 
 
 def _frames(year: int) -> list[bytes]:
-    import json
-
-    recs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    recs = corpusdata.records()
     want = ("kam-list2-01", "kfm-list2-02", "lg-list2-01", "kam-list3-13", "aid-list2-02")
     base = {r["id"]: bytes.fromhex(r["hex"]) for r in recs if r["id"] in want}
     rng = random.Random(7)
