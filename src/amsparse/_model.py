@@ -138,7 +138,16 @@ class Unit(enum.IntEnum):
 
     @property
     def symbol(self) -> str:
+        """The unit's symbol: ``"W"``, ``"Wh"``, ``"var"``, ``"m³"``; ``""`` for a count."""
         return _SYMBOLS.get(self, self.name.lower())
+
+    def __str__(self) -> str:
+        """The symbol (``str(Unit.W) == "W"``), or ``"count"`` for :attr:`COUNT`;
+        ``int(unit)`` is the DLMS unit code."""
+        return self.symbol or "count"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
     @classmethod
     def from_symbol(cls, symbol: str) -> "Unit":
@@ -153,6 +162,8 @@ _SYMBOLS = {
     Unit.W: "W", Unit.VA: "VA", Unit.VAR: "var", Unit.WH: "Wh", Unit.VAH: "VAh",
     Unit.VARH: "varh", Unit.A: "A", Unit.V: "V", Unit.HZ: "Hz", Unit.PERCENT: "%",
     Unit.CELSIUS: "°C", Unit.SECOND: "s", Unit.COUNT: "", Unit.OTHER: "other",
+    Unit.CUBIC_METRE: "m³", Unit.JOULE: "J", Unit.KELVIN: "K", Unit.HOUR: "h",
+    Unit.MINUTE: "min", Unit.DAY: "d", Unit.LITRE: "l", Unit.KILOGRAM: "kg",
 }
 _BY_SYMBOL = {sym: unit for unit, sym in _SYMBOLS.items() if sym}
 _BY_SYMBOL.update({u.name.lower(): u for u in Unit})
