@@ -1,0 +1,272 @@
+"""amsparse.io over real pseudo-terminals, read through pyserial and
+pyserial-asyncio-fast: presets, junk and cut frames, auto-detection, a device
+that disappears and comes back, and ``amsparse read`` as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import select
+import sys
+import termios
+import threading
+import time
+
+import pytest
+
+from io_support import PtyMeter, check_json_lines, cli, cli_popen, good_frames, run_bounded
+
+import amsparse
+import amsparse.io as aio
+from amsparse import FrameDecoded, FrameRejected
+
+pytest.importorskip("serial", reason="the 'serial' extra is part of the test extra")
+pytest.importorskip("serial_asyncio_fast", reason="the 'serial' extra is part of the test extra")
+
+JUNK = b"\x00\xff\x7e\x13junk\x7e\x7e"
+
+
+def _stream(frames: list[bytes]) -> tuple[bytes, list[bytes]]:
+    """junk, frames, one frame cut in the middle, more frames -> (bytes, the whole frames)."""
+    cut = frames[1][: len(frames[1]) // 2]
+    data = JUNK + frames[0] + cut + b"\xaa" + b"".join(frames[2:]) + JUNK
+    return data, [frames[0], *frames[2:]]
+
+
+@pytest.mark.parametrize(
+    "baud,parity,preset",
+    [(2400, "E", "mbus-8e1"), (2400, "N", "kamstrup")],
+    ids=["2400-8E1", "2400-8N1"],
+)
+def test_pty_pyserial(baud: int, parity: str, preset: str) -> None:
+    frames = good_frames(("kfm-list2", "kam-list2") if parity == "N" else ("aid-list2", "kfm-list3"), 6)
+    data, whole = _stream(frames)
+    meter = PtyMeter(baud, parity)
+    reader = aio.open(meter.path, preset=preset, events="all")
+    seen: list[object] = []
+
+    def go() -> None:
+        with reader:
+            for ev in reader:
+                seen.append(ev)
+                if isinstance(ev, aio.Connected):
+                    assert ev.settings is not None and ev.settings.startswith(f"{baud} 8{parity}1")
+                    assert meter.speed() == getattr(termios, f"B{baud}")
+                    threading.Thread(target=meter.write, args=(data,), daemon=True).start()
+                if sum(type(e) is FrameDecoded for e in seen) == len(whole):
+                    break
+
+    try:
+        run_bounded(go, 15, reader.close)
+    finally:
+        meter.close()
+    decoded = [e for e in seen if type(e) is FrameDecoded]
+    assert [e.raw for e in decoded] == whole
+    for e, raw in zip(decoded, whole):
+        assert e.frame == amsparse.decode_frame(raw)
+    rejected = [e for e in seen if type(e) is FrameRejected]
+    assert len(rejected) >= 1  # the cut frame
+
+
+@pytest.mark.parametrize("parity,preset", [("E", "mbus-8e1"), ("N", "kamstrup")], ids=["8E1", "8N1"])
+def test_pty_asyncio(parity: str, preset: str) -> None:
+    frames = good_frames(("kam-list3", "aid-list3"), 5)
+    data, whole = _stream(frames)
+    meter = PtyMeter(2400, parity)
+
+    async def go() -> list[object]:
+        seen: list[object] = []
+        async with aio.connect(meter.path, preset=preset, events="all") as reader:
+            async for ev in reader:
+                seen.append(ev)
+                if isinstance(ev, aio.Connected):
+                    await asyncio.to_thread(meter.write, data)
+                if sum(type(e) is FrameDecoded for e in seen) == len(whole):
+                    break
+        return seen
+
+    try:
+        seen = asyncio.run(asyncio.wait_for(go(), 15))
+    finally:
+        meter.close()
+    assert [e.raw for e in seen if type(e) is FrameDecoded] == whole
+    assert any(type(e) is FrameRejected for e in seen)
+
+
+class _GarblingMeter(threading.Thread):
+    """A 115200-baud meter: what a reader at another speed gets is garbage
+    (bytes XOR 0x5A: flags turn up, checksums never pass)."""
+
+    def __init__(self, meter: PtyMeter, frames: list[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.meter, self.frames, self.stop = meter, frames, threading.Event()
+
+    def run(self) -> None:
+        i = 0
+        end = time.monotonic() + 15
+        while not self.stop.is_set() and time.monotonic() < end:
+            raw = self.frames[i % len(self.frames)]
+            if self.meter.speed() != termios.B115200:
+                raw = bytes(b ^ 0x5A for b in raw) + b"\x7e\xa0"
+            try:
+                self.meter.write(raw)
+            except OSError:
+                return
+            i += 1
+            time.sleep(0.02)
+
+
+def test_pty_autodetect() -> None:
+    frames = good_frames(("aid-aidon-27",), 3)
+    meter = PtyMeter(2400, "E")
+    reader = aio.open(meter.path, events="all", detect_timeout=0.4)
+    sender = _GarblingMeter(meter, frames)
+    seen: list[object] = []
+
+    def go() -> None:
+        with reader:
+            for ev in reader:
+                seen.append(ev)
+                if isinstance(ev, aio.Connected):
+                    sender.start()
+                if sum(type(e) is FrameDecoded for e in seen) == 4:
+                    break
+
+    try:
+        run_bounded(go, 15, reader.close)
+    finally:
+        sender.stop.set()
+        sender.join(2)
+        meter.close()
+    detected = [e for e in seen if isinstance(e, aio.SettingsDetected)]
+    assert len(detected) == 1 and detected[0].settings.startswith("115200 8N1")
+    assert seen.index(detected[0]) < next(i for i, e in enumerate(seen) if type(e) is FrameDecoded)
+    decoded = [e.raw for e in seen if type(e) is FrameDecoded]
+    k = frames.index(decoded[0])
+    assert decoded == [frames[(k + j) % 3] for j in range(4)]  # consecutive, none lost after detection
+
+
+def test_pty_device_lost_and_back(tmp_path) -> None:
+    """The adapter is unplugged mid-frame and plugged in again (a udev-style
+    symlink pointing to the new device): frames before and after arrive once,
+    the frame cut by the drop is counted."""
+    frames = good_frames(("kfm-list2",), 8)
+    link = tmp_path / "ttyHAN"
+    m1 = PtyMeter(2400, "N")
+    os.symlink(m1.path, link)
+    meters = [m1]
+    reader = aio.open(str(link), preset="kamstrup", events="all", backoff=0.05, max_backoff=0.2)
+    seen: list[object] = []
+
+    def unplug_and_replug() -> None:
+        m1.write(b"".join(frames[:4]) + frames[4][:40])
+        m1.drain()
+        m1.close()
+        time.sleep(0.3)
+        m2 = PtyMeter(2400, "N")
+        meters.append(m2)
+        tmp = tmp_path / "ttyHAN.new"
+        os.symlink(m2.path, tmp)
+        os.replace(tmp, link)
+
+    def go() -> None:
+        with reader:
+            for ev in reader:
+                seen.append(ev)
+                if isinstance(ev, aio.Connected):
+                    if ev.attempt == 1:
+                        threading.Thread(target=unplug_and_replug, daemon=True).start()
+                    else:
+                        threading.Thread(target=meters[-1].write, args=(b"".join(frames[5:]),), daemon=True).start()
+                if sum(type(e) is FrameDecoded for e in seen) == 7:
+                    break
+
+    try:
+        run_bounded(go, 20, reader.close)
+    finally:
+        for m in meters:
+            m.close()
+    assert [e.raw for e in seen if type(e) is FrameDecoded] == frames[:4] + frames[5:]
+    lost = [e for e in seen if isinstance(e, aio.Disconnected)]
+    assert len(lost) == 1 and lost[0].frames_cut == 1 and lost[0].retry_in is not None
+    assert reader.frames_cut == 1 and reader.reconnects == 1
+    assert [e.attempt for e in seen if isinstance(e, aio.Connected)] == [1, 2]
+
+
+def _wait_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
+    r, _, _ = select.select([stream], [], [], timeout)
+    assert r, "no output from the subprocess"
+    return stream.readline()
+
+
+def test_cli_read_pty_json() -> None:
+    """`amsparse read /dev/pts/N --json` against a 2400-baud 8E1 pty, value by value."""
+    frames = good_frames(("aid-list3", "kfm-list3", "lg-list2"), 5)
+    data, whole = _stream(frames)
+    meter = PtyMeter(2400, "E")
+    proc = cli_popen("read", meter.path, "--json", "--count", str(len(whole)), "--preset", "aidon")
+    try:
+        line = _wait_line(proc.stderr, 10)
+        assert "connected to" in line and "2400 8E1" in line
+        meter.write(data)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+        meter.close()
+    assert proc.returncode == 0, err
+    check_json_lines(out.splitlines(), whole)
+
+
+def test_cli_read_missing_device_and_bad_scheme() -> None:
+    r = cli("read", "/dev/ttyUSB_amsparse_missing")
+    assert r.returncode == 4 and r.stderr.count("\n") == 1
+    assert "no such serial device" in r.stderr and "Traceback" not in r.stderr
+    r = cli("read", "ftp://example/x")
+    assert r.returncode == 2 and "unknown URL scheme 'ftp'" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to drop to 'nobody'")
+def test_cli_read_permission_denied_says_dialout() -> None:
+    """A real EACCES: a forked child drops to uid nobody and runs the CLI on a
+    pty slave owned by root with mode 0600."""
+    from amsparse import _cli
+
+    meter = PtyMeter(2400, "E")
+    os.chmod(meter.path, 0o600)
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            os.dup2(wfd, 2)
+            sys.stderr = os.fdopen(2, "w", buffering=1)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            code = _cli.main(["read", meter.path, "--preset", "aidon"])
+        except BaseException:
+            code = 99
+        os._exit(code)
+    os.close(wfd)
+    try:
+        _, status = os.waitpid(pid, 0)
+        err = os.read(rfd, 65536).decode()
+    finally:
+        os.close(rfd)
+        meter.close()
+    assert os.waitstatus_to_exitcode(status) == 5, err
+    assert "permission denied" in err and "dialout" in err and err.count("\n") == 1
+
+
+def test_cli_read_missing_extra() -> None:
+    """Without site-packages (python -S) pyserial is missing: the message names the extra."""
+    import subprocess
+
+    from io_support import SRC
+
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    r = subprocess.run(
+        [sys.executable, "-S", "-m", "amsparse", "read", "/dev/ttyS0"], capture_output=True, text=True,
+        timeout=20, env=env,
+    )
+    assert r.returncode == 3, r.stderr
+    assert 'pip install "amsparse[serial]"' in r.stderr and "Traceback" not in r.stderr
