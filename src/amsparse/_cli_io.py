@@ -130,6 +130,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-reconnect", action="store_true", help="exit when the source drops")
     p.add_argument("--wait", action="store_true",
                    help="keep retrying when the first connection fails (a device not plugged in yet)")
+    p.add_argument("--retries", type=int, metavar="N",
+                   help="give up (exit 6) after N failed reconnection attempts in a row (default: never)")
     p.add_argument("--backoff", type=float, default=0.5, metavar="S",
                    help="first reconnect delay, doubled up to 30 s (default 0.5)")
     p.add_argument("--idle-timeout", type=float, metavar="S",
@@ -155,7 +157,7 @@ def _open_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["idle_timeout"] = args.idle_timeout
     opts.update(
         events="all", reconnect=not args.no_reconnect, retry_initial=args.wait,
-        backoff=args.backoff, detect_timeout=args.detect_timeout,
+        backoff=args.backoff, detect_timeout=args.detect_timeout, max_retries=args.retries,
     )
     return opts
 
