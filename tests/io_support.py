@@ -8,14 +8,12 @@ oracle the decoder tests establish), never from the reader under test.
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import termios
 import threading
 import time
 from pathlib import Path
@@ -133,15 +131,14 @@ def cli_popen(*args: str, **kw: Any) -> subprocess.Popen:
 
 # --------------------------------------------------------------------------- pty meter
 
-_SPEED = {2400: termios.B2400, 9600: termios.B9600, 115200: termios.B115200}
-
-
 class PtyMeter:
     """A pseudo-terminal whose master side plays the meter.  The line is set
     with termios (speed, 8 data bits, parity, 1 stop bit); Linux keeps the
     speed but drops parity and character size on a pty (always CS8)."""
 
     def __init__(self, baudrate: int = 2400, parity: str = "E") -> None:
+        import termios
+
         self.master, self.slave = os.openpty()
         a = termios.tcgetattr(self.slave)
         a[0] = a[1] = a[3] = 0  # raw
@@ -149,13 +146,15 @@ class PtyMeter:
         if parity != "N":
             cflag |= termios.PARENB | (termios.PARODD if parity == "O" else 0)
         a[2] = cflag
-        a[4] = a[5] = _SPEED[baudrate]
+        a[4] = a[5] = getattr(termios, f"B{baudrate}")
         termios.tcsetattr(self.slave, termios.TCSANOW, a)
         self.path = os.ttyname(self.slave)
         self.closed = False
 
     def speed(self) -> int:
         """The speed the reader set on the line (termios)."""
+        import termios
+
         return termios.tcgetattr(self.slave)[4]
 
     def write(self, data: bytes) -> None:
@@ -165,6 +164,9 @@ class PtyMeter:
 
     def unread(self) -> int:
         """Bytes written but not yet read by the other side."""
+        import fcntl
+        import termios
+
         buf = fcntl.ioctl(self.slave, termios.FIONREAD, b"\0\0\0\0")
         return int.from_bytes(buf, sys.byteorder)
 

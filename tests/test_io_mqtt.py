@@ -8,11 +8,14 @@ installs it); elsewhere they are skipped with a message."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from io_support import Broker, check_json_lines, cli_popen, good_frames, publish, run_bounded
 
 import amsparse

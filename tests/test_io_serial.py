@@ -8,12 +8,15 @@ import asyncio
 import os
 import select
 import sys
-import termios
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
+termios = pytest.importorskip("termios", reason="pseudo-terminals are POSIX")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from io_support import PtyMeter, check_json_lines, cli, cli_popen, good_frames, run_bounded
 
 import amsparse

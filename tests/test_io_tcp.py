@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 import time
+from pathlib import Path
 
-import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from io_support import TcpBridge, check_json_lines, cli, cli_popen, good_frames, odd_pieces, run_bounded
 
 import amsparse

@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
                     view.counters(meter, last_status)
             else:
                 line = _describe(ev)
-                if line:
+                if line and not (meter.target.kind == "file" and type(ev).__name__ == "Connected"):
                     last_status = line
                     if view is not None:
                         view.counters(meter, line)

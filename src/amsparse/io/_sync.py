@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import queue
 import socket
-import threading
 import time
 from typing import Any, Iterator
 
