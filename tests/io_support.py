@@ -162,20 +162,6 @@ class PtyMeter:
         while view:
             view = view[os.write(self.master, view):]
 
-    def unread(self) -> int:
-        """Bytes written but not yet read by the other side."""
-        import fcntl
-        import termios
-
-        buf = fcntl.ioctl(self.slave, termios.FIONREAD, b"\0\0\0\0")
-        return int.from_bytes(buf, sys.byteorder)
-
-    def drain(self, timeout: float = 5.0) -> None:
-        end = time.monotonic() + timeout
-        while self.unread() and time.monotonic() < end:
-            time.sleep(0.01)
-        assert not self.unread(), "the reader did not read what the meter sent"
-
     def close(self) -> None:
         if not self.closed:
             self.closed = True

@@ -158,12 +158,17 @@ def test_pty_device_lost_and_back(tmp_path) -> None:
     m1 = PtyMeter(2400, "N")
     os.symlink(m1.path, link)
     meters = [m1]
+    replugged = threading.Event()
     reader = aio.open(str(link), preset="kamstrup", events="all", backoff=0.05, max_backoff=0.2)
     seen: list[object] = []
 
     def unplug_and_replug() -> None:
-        m1.write(b"".join(frames[:4]) + frames[4][:40])
-        m1.drain()
+        first = b"".join(frames[:4]) + frames[4][:40]
+        m1.write(first)
+        # unplug only once the reader has every byte (a hangup drops what it has not read)
+        end = time.monotonic() + 10
+        while reader.decoder.bytes_fed < len(first) and time.monotonic() < end:
+            time.sleep(0.01)
         m1.close()
         time.sleep(0.3)
         m2 = PtyMeter(2400, "N")
@@ -171,6 +176,12 @@ def test_pty_device_lost_and_back(tmp_path) -> None:
         tmp = tmp_path / "ttyHAN.new"
         os.symlink(m2.path, tmp)
         os.replace(tmp, link)
+        replugged.set()
+
+    def send_rest() -> None:
+        # the new pty may reuse the old /dev/pts number: the reader can be back before the link moved
+        assert replugged.wait(10)
+        meters[-1].write(b"".join(frames[5:]))
 
     def go() -> None:
         with reader:
@@ -180,7 +191,7 @@ def test_pty_device_lost_and_back(tmp_path) -> None:
                     if ev.attempt == 1:
                         threading.Thread(target=unplug_and_replug, daemon=True).start()
                     else:
-                        threading.Thread(target=meters[-1].write, args=(b"".join(frames[5:]),), daemon=True).start()
+                        threading.Thread(target=send_rest, daemon=True).start()
                 if sum(type(e) is FrameDecoded for e in seen) == 7:
                     break
 
