@@ -284,3 +284,55 @@ def test_cli_read_missing_extra() -> None:
     )
     assert r.returncode == 3, r.stderr
     assert 'pip install "amsparse[serial]"' in r.stderr and "Traceback" not in r.stderr
+
+
+def test_pty_device_lost_and_back_asyncio(tmp_path) -> None:
+    """The same unplug/replug through pyserial-asyncio-fast, with auto-detection
+    (the meter runs at 2400 baud; the first preset is right)."""
+    frames = good_frames(("aid-list2", "kfm-list2"), 8)
+    link = tmp_path / "ttyHAN"
+    m1 = PtyMeter(2400, "E")
+    os.symlink(m1.path, link)
+    meters = [m1]
+    replugged = threading.Event()
+
+    async def go() -> tuple[list[object], int]:
+        seen: list[object] = []
+        async with aio.connect(str(link), events="all", backoff=0.05, max_backoff=0.2, detect_timeout=5) as reader:
+
+            def unplug_and_replug() -> None:
+                first = b"".join(frames[:4]) + frames[4][:40]
+                m1.write(first)
+                end = time.monotonic() + 10
+                while reader.decoder.bytes_fed < len(first) and time.monotonic() < end:
+                    time.sleep(0.01)
+                m1.close()
+                time.sleep(0.3)
+                m2 = PtyMeter(2400, "E")
+                meters.append(m2)
+                tmp = tmp_path / "ttyHAN.new"
+                os.symlink(m2.path, tmp)
+                os.replace(tmp, link)
+                replugged.set()
+
+            def send_rest() -> None:
+                assert replugged.wait(10)
+                meters[-1].write(b"".join(frames[5:]))
+
+            async for ev in reader:
+                seen.append(ev)
+                if isinstance(ev, aio.Connected):
+                    target = unplug_and_replug if ev.attempt == 1 else send_rest
+                    threading.Thread(target=target, daemon=True).start()
+                if sum(type(e) is FrameDecoded for e in seen) == 7:
+                    break
+            return seen, reader.frames_cut
+
+    try:
+        seen, cut = asyncio.run(asyncio.wait_for(go(), 20))
+    finally:
+        for m in meters:
+            m.close()
+    assert [e.raw for e in seen if type(e) is FrameDecoded] == frames[:4] + frames[5:]
+    assert [type(e).__name__ for e in seen if isinstance(e, aio.SettingsDetected)] == ["SettingsDetected"]
+    assert cut == 1 and [e.frames_cut for e in seen if isinstance(e, aio.Disconnected)] == [1]
