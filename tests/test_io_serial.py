@@ -336,3 +336,34 @@ def test_pty_device_lost_and_back_asyncio(tmp_path) -> None:
     assert [e.raw for e in seen if type(e) is FrameDecoded] == frames[:4] + frames[5:]
     assert [type(e).__name__ for e in seen if isinstance(e, aio.SettingsDetected)] == ["SettingsDetected"]
     assert cut == 1 and [e.frames_cut for e in seen if isinstance(e, aio.Disconnected)] == [1]
+
+
+@pytest.mark.parametrize("mode", ["sync", "asyncio"])
+def test_pty_bytes_sent_before_the_port_opens_are_kept(mode: str) -> None:
+    """pyserial empties the input queue when it opens a port; the reader keeps
+    what the meter sent before (a frame pushed while the reader started)."""
+    frames = good_frames(("kam-list3", "kfm-list1"), 3)
+    meter = PtyMeter(2400, "E")
+    meter.write(b"".join(frames))
+    try:
+        if mode == "sync":
+            def go() -> list[bytes]:
+                with aio.open(meter.path) as r:
+                    it = iter(r)
+                    return [next(it).raw for _ in frames]
+
+            got = run_bounded(go, 10)
+        else:
+            async def ago() -> list[bytes]:
+                out = []
+                async with aio.connect(meter.path) as r:
+                    async for ev in r:
+                        out.append(ev.raw)
+                        if len(out) == len(frames):
+                            return out
+                return out
+
+            got = asyncio.run(asyncio.wait_for(ago(), 10))
+    finally:
+        meter.close()
+    assert got == frames

@@ -133,7 +133,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--retries", type=int, metavar="N",
                    help="give up (exit 6) after N failed reconnection attempts in a row (default: never)")
     p.add_argument("--backoff", type=float, default=0.5, metavar="S",
-                   help="first reconnect delay, doubled up to 30 s (default 0.5)")
+                   help="first reconnect delay, doubled up to 10 s (default 0.5)")
     p.add_argument("--idle-timeout", type=float, metavar="S",
                    help="treat S seconds without bytes as a dropped connection (tcp default: 120)")
     p.add_argument("--detect-timeout", type=float, default=25.0, metavar="S",

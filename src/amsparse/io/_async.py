@@ -16,8 +16,6 @@ from ._core import (
     Session,
     classify,
     decoder_kwargs,
-    is_einval,
-    is_pty,
     need,
 )
 from ._url import SerialSettings, Target, parse_url
@@ -42,18 +40,15 @@ class _AStream:
     async def connect(self) -> None:
         t = self.target
         if t.kind == "serial":
-            s = self.settings or SerialSettings()
-            try:
-                self.reader, self.writer = await self.sa.open_serial_connection(
-                    url=t.path, baudrate=s.baudrate, bytesize=s.bytesize, parity=s.parity, stopbits=s.stopbits,
-                )
-            except Exception as e:
-                if not (s.parity != "N" and is_einval(e) and is_pty(t.path)):
-                    raise
-                # a pseudo-terminal has no parity bit (Linux: EINVAL when only parity would change)
-                self.reader, self.writer = await self.sa.open_serial_connection(
-                    url=t.path, baudrate=s.baudrate, bytesize=s.bytesize, parity="N", stopbits=s.stopbits,
-                )
+            from ._sync import _Serial
+
+            opener = _Serial(t, self.settings)  # pyserial, parity fallback on ptys, input kept
+            opener.connect()
+            loop = asyncio.get_running_loop()
+            reader = asyncio.StreamReader(loop=loop)
+            protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+            transport, _ = await self.sa.connection_for_serial(loop, lambda: protocol, opener.port)
+            self.reader, self.writer = reader, asyncio.StreamWriter(transport, protocol, reader, loop)
         else:
             self.reader, self.writer = await asyncio.wait_for(
                 asyncio.open_connection(t.host, t.port), self.connect_timeout
@@ -212,7 +207,7 @@ class AsyncReader:
         retry_initial: bool = False,
         max_retries: int | None = None,
         backoff: float = 0.5,
-        max_backoff: float = 30.0,
+        max_backoff: float = 10.0,
         idle_timeout: float | None = None,
         detect_timeout: float = 25.0,
         connect_timeout: float = 10.0,

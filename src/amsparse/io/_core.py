@@ -175,7 +175,7 @@ class Session:
         *,
         events: Any = "frames",
         backoff: float = 0.5,
-        max_backoff: float = 30.0,
+        max_backoff: float = 10.0,
         detect_timeout: float = 25.0,
     ) -> None:
         self.target = target

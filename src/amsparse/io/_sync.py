@@ -39,18 +39,26 @@ class _Serial:
 
     def connect(self) -> None:
         s = self.settings or SerialSettings()
-        path = self.target.path
         try:
-            self.port = self.serial.Serial(
-                path, s.baudrate, bytesize=s.bytesize, parity=s.parity, stopbits=s.stopbits, timeout=_POLL,
-            )
+            self.port = self._open(s)
         except Exception as e:
-            if not (s.parity != "N" and is_einval(e) and is_pty(path)):
+            if not (s.parity != "N" and is_einval(e) and is_pty(self.target.path)):
                 raise
             # a pseudo-terminal has no parity bit (Linux: EINVAL when only parity would change)
-            self.port = self.serial.Serial(
-                path, s.baudrate, bytesize=s.bytesize, parity="N", stopbits=s.stopbits, timeout=_POLL,
-            )
+            self.port = self._open(SerialSettings(s.baudrate, s.bytesize, "N", s.stopbits))
+
+    def _open(self, s: SerialSettings) -> Any:
+        port = self.serial.Serial(
+            None, s.baudrate, bytesize=s.bytesize, parity=s.parity, stopbits=s.stopbits, timeout=_POLL,
+        )
+        port.port = self.target.path
+        # pyserial empties the input queue when it opens a port; keep what the meter already
+        # sent (the stream decoder skips any noise in it)
+        port._reset_input_buffer = lambda: None
+        port.open()
+        if is_pty(self.target.path):
+            _pty_line(port)
+        return port
 
     def apply(self, s: SerialSettings) -> None:
         self.settings = s
@@ -215,6 +223,13 @@ class _File:
         pass
 
 
+def _pty_line(port: Any) -> None:
+    """A pty is always 8 bits without parity (Linux ignores the rest).  Make the
+    pyserial object say so, or its next reconfiguration would ask for a change
+    that only touches parity or size, which Linux refuses with EINVAL."""
+    port._parity, port._bytesize = "N", 8
+
+
 def set_line(port: Any, s: SerialSettings, path: str) -> None:
     """Change the settings of an open pyserial port (auto-detection)."""
     try:
@@ -223,6 +238,8 @@ def set_line(port: Any, s: SerialSettings, path: str) -> None:
     except Exception as e:
         if not (is_einval(e) and is_pty(path)):
             raise Lost(f"cannot set {s}: {e}") from None
+    if is_pty(path):
+        _pty_line(port)
     try:
         port.reset_input_buffer()
     except Exception as e:  # noqa: BLE001 - the device went away
@@ -257,7 +274,7 @@ class Reader:
         retry_initial: bool = False,
         max_retries: int | None = None,
         backoff: float = 0.5,
-        max_backoff: float = 30.0,
+        max_backoff: float = 10.0,
         idle_timeout: float | None = None,
         detect_timeout: float = 25.0,
         connect_timeout: float = 10.0,
