@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import queue
 import socket
+import threading
 import time
 from typing import Any, Iterator
 
@@ -294,6 +295,7 @@ class Reader:
         self.idle_timeout = idle_timeout
         self.transport = make_transport(self.target, self.session.settings, connect_timeout)
         self._closed = False
+        self._stop = threading.Event()  # wakes a reconnect delay when close() is called
         self._gen: Iterator[Any] | None = None
 
     # -- public -------------------------------------------------------------------
@@ -327,6 +329,7 @@ class Reader:
     def close(self) -> None:
         """Stop reading (may be called from another thread to end an iteration)."""
         self._closed = True
+        self._stop.set()
         try:
             self.transport.close()
         except Exception:  # noqa: BLE001 - closing a broken transport
@@ -353,7 +356,7 @@ class Reader:
                     raise err from None
                 delay = s.next_delay()
                 yield from s.failed(str(err), delay)
-                time.sleep(delay)
+                self._stop.wait(delay)
                 continue
             yield from s.connected(time.monotonic())
             return
@@ -390,7 +393,7 @@ class Reader:
                     return
                 delay = s.next_delay()
                 yield from s.lost(str(e), delay)
-                time.sleep(delay)
+                self._stop.wait(delay)
                 yield from self._connect(first=False)
                 last = time.monotonic()
 
