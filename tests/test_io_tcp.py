@@ -159,8 +159,8 @@ def test_replay_serves_read(tmp_path) -> None:
     import json
 
     idx = []
-    for l in lines:
-        values = json.loads(l)["values"]
+    for line in lines:
+        values = json.loads(line)["values"]
         matches = [i for i, f in enumerate(frames) if _values(f) == values]
         assert matches, values
         idx.append(matches[0])

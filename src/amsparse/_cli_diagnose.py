@@ -49,7 +49,7 @@ def add_parser(sub: Any) -> None:
 
 def _frames(arg: str) -> list[bytes]:
     from ._stream import StreamDecoder
-    from .io._capture import hex_lines, load_capture
+    from .io._capture import load_capture
 
     text = arg.replace(" ", "").replace(":", "")
     if len(text) >= 16 and re.fullmatch(r"[0-9a-fA-F]+", text):
@@ -59,8 +59,7 @@ def _frames(arg: str) -> list[bytes]:
     pieces, is_hex = load_capture(data)
     if is_hex:
         return pieces
-    _ = hex_lines  # (raw capture) cut into frame candidates by the stream decoder
-    dec = StreamDecoder()
+    dec = StreamDecoder()  # a raw capture: cut into frame candidates by the stream decoder
     return [e.raw for e in dec.feed(data) + dec.flush() if hasattr(e, "raw")]
 
 
@@ -215,13 +214,13 @@ def _obis_names(profiles: Any) -> dict[int, str]:
 def diagnose(raw: bytes, profiles: Any, kw: dict[str, Any], out: Any) -> tuple[bool, str | None]:
     """Dump one frame; -> (decoded, starting profile TOML or None)."""
     from . import decode_frame
-    from ._decode_py import parse_hdlc
+    from ._select import impl
     from ._errors import DecodeError, ProfileMismatchError
 
     d = _Dump(out)
     d.head(f"HDLC ({len(raw)} bytes)")
     try:
-        dest, src, control, segmented, a, z = parse_hdlc(raw)
+        dest, src, control, segmented, a, z = impl.parse_hdlc(raw)
     except DecodeError as e:
         out.write(f"  rejected: {type(e).__name__}: {e} (at byte {e.offset})\n")
         _hdlc_fields(d, raw)
