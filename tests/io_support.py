@@ -26,6 +26,25 @@ SRC = HERE.parent / "src"
 CORPUS = HERE / "corpus" / "frames.jsonl"
 
 
+def in_ci() -> bool:
+    """The project's CI (.ci/run): there every I/O test must run.  The wheel
+    tests (cibuildwheel sets CIBUILDWHEEL=1) install no optional extras."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes") and os.environ.get("CIBUILDWHEEL") != "1"
+
+
+def need_module(name: str, extra: str) -> Any:
+    """Import an optional test dependency: skipped outside CI when it is
+    missing, a failure in CI (``.[test]`` installs it there)."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if in_ci():
+            raise
+        pytest.skip(f"{name} is not installed (pip install 'amsparse[{extra}]'; CI installs it)", allow_module_level=True)
+
+
 def corpus() -> dict[str, bytes]:
     out = {}
     with open(CORPUS, encoding="utf-8") as fh:
@@ -212,7 +231,7 @@ class Broker:
     def __init__(self, tmp: Path) -> None:
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
         if exe is None:
-            if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            if in_ci():
                 pytest.fail("mosquitto is not installed: .ci/run must install it (apt-get install mosquitto)")
             pytest.skip("mosquitto is not installed (CI installs it)")
         self.exe = exe

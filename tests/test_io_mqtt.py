@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from io_support import Broker, check_json_lines, cli_popen, good_frames, publish, run_bounded
+from io_support import Broker, check_json_lines, cli_popen, good_frames, need_module, publish, run_bounded
 
 import amsparse
 import amsparse.io as aio
 from amsparse import FrameDecoded
 
-pytest.importorskip("paho.mqtt.client", reason="the 'mqtt' extra is part of the test extra")
+need_module("paho.mqtt.client", "mqtt")
 
 
 @pytest.fixture

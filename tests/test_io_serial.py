@@ -17,14 +17,14 @@ import pytest
 termios = pytest.importorskip("termios", reason="pseudo-terminals are POSIX")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from io_support import PtyMeter, check_json_lines, cli, cli_popen, good_frames, run_bounded
+from io_support import SRC, PtyMeter, check_json_lines, cli, cli_popen, good_frames, need_module, run_bounded
 
 import amsparse
 import amsparse.io as aio
 from amsparse import FrameDecoded, FrameRejected
 
-pytest.importorskip("serial", reason="the 'serial' extra is part of the test extra")
-pytest.importorskip("serial_asyncio_fast", reason="the 'serial' extra is part of the test extra")
+need_module("serial", "serial")
+need_module("serial_asyncio_fast", "serial")
 
 JUNK = b"\x00\xff\x7e\x13junk\x7e\x7e"
 
@@ -272,16 +272,16 @@ def test_cli_read_permission_denied_says_dialout() -> None:
 
 
 def test_cli_read_missing_extra() -> None:
-    """Without site-packages (python -S) pyserial is missing: the message names the extra."""
+    """pyserial not importable (None in sys.modules makes its import fail): the
+    message names the extra."""
     import subprocess
 
-    from io_support import SRC
-
-    env = dict(os.environ, PYTHONPATH=str(SRC))
-    r = subprocess.run(
-        [sys.executable, "-S", "-m", "amsparse", "read", "/dev/ttyS0"], capture_output=True, text=True,
-        timeout=20, env=env,
+    code = (
+        "import sys; sys.modules['serial'] = None; from amsparse._cli import main; "
+        "sys.exit(main(['read', '/dev/ttyS0']))"
     )
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20, env=env)
     assert r.returncode == 3, r.stderr
     assert 'pip install "amsparse[serial]"' in r.stderr and "Traceback" not in r.stderr
 

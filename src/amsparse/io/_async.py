@@ -115,7 +115,11 @@ class _AMqtt:
                 put(("refused", str(reason)))
                 return
             client.subscribe(t.topic, qos=int(t.options.get("qos", 0)))
-            put(("up", None))
+
+        def on_subscribe(client: Any, userdata: Any, mid: Any, codes: Any, props: Any) -> None:
+            # "up" only once the broker has the subscription: nothing published after is missed
+            bad = [c for c in codes if getattr(c, "is_failure", False)]
+            put(("refused", f"subscription to {t.topic!r} refused ({bad[0]})") if bad else ("up", None))
 
         def on_disconnect(client: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
             put(("lost", f"broker connection lost ({reason})"))
@@ -124,6 +128,7 @@ class _AMqtt:
             put(("msg", msg.payload))
 
         c.on_connect, c.on_disconnect, c.on_message = on_connect, on_disconnect, on_message
+        c.on_subscribe = on_subscribe
         await asyncio.wait_for(
             asyncio.to_thread(c.connect, t.host, t.port, int(t.options.get("keepalive", 30))),
             self.connect_timeout,
