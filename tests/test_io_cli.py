@@ -294,3 +294,15 @@ def test_cli_read_terminal_view(tmp_path: Path) -> None:
     assert f"hourly Aimport {hourly.get('active_energy_import'):g}" in last
     assert f"clock {hourly.meter_time.isoformat()}" in last
     assert f"frames {len(frames)} decoded, 0 rejected" in last
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["replay", "{f}", "--pty"], ["convert", "{f}", "-o", "{d}/out.csv"], ["diagnose", "{f}"], ["read", "{f}"]],
+    ids=["replay", "convert", "diagnose", "read"],
+)
+def test_cli_missing_file_is_one_line_exit_4(tmp_path: Path, args: list[str]) -> None:
+    missing = tmp_path / "no-such-capture.hex"
+    r = cli(*[a.format(f=missing, d=tmp_path) for a in args])
+    assert r.returncode == 4, r.stderr
+    assert r.stderr.count("\n") == 1 and str(missing) in r.stderr and "Traceback" not in r.stderr

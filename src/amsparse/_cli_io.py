@@ -69,10 +69,18 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
             code = exit_code(e)
             if code is None:
                 raise
-            err(str(e))
+            if isinstance(e, OSError) and e.filename and e.strerror and not isinstance(e, _io_errors()):
+                err(f"{e.strerror[:1].lower()}{e.strerror[1:]}: {e.filename}")  # no "[Errno 2]"
+            else:
+                err(str(e))
             return code
 
     return wrapper
+
+
+def _io_errors() -> tuple[type, ...]:
+    io = sys.modules.get("amsparse.io")
+    return (io.ConnectError,) if io is not None else ()
 
 
 def exit_code(e: BaseException) -> int | None:

@@ -151,7 +151,11 @@ def _serve_tcp(src: _Source, host: str, port: int) -> int:
 
 
 def _serve_pty(src: _Source, args: argparse.Namespace) -> int:
-    import termios
+    try:
+        import termios
+    except ImportError:
+        err("--pty needs pseudo-terminals (Linux, macOS, BSD); use --to tcp://HOST:PORT")
+        return EXIT_USAGE
 
     from .io._url import preset
 
