@@ -306,3 +306,30 @@ def test_cli_missing_file_is_one_line_exit_4(tmp_path: Path, args: list[str]) ->
     r = cli(*[a.format(f=missing, d=tmp_path) for a in args])
     assert r.returncode == 4, r.stderr
     assert r.stderr.count("\n") == 1 and str(missing) in r.stderr and "Traceback" not in r.stderr
+
+
+def test_decoder_options_pass_through(tmp_path: Path) -> None:
+    """profile= and tz= reach the StreamDecoder (expectations from decode_frame)."""
+    frames = good_frames(("kam-list3",), 2)
+    p = _capture(tmp_path, frames, raw=True)
+    kw = {"profile": "kamstrup-v0001-se", "tz": "Europe/Helsinki"}
+    with aio.open(str(p), **kw) as r:
+        got = [e.frame for e in r]
+    assert got == [amsparse.decode_frame(f, **kw) for f in frames]
+    assert got[0].profile_id == "kamstrup-v0001-se"
+    assert got[0] != amsparse.decode_frame(frames[0])  # the options changed the result
+    with pytest.raises(ValueError, match="no profile"):
+        aio.open(str(p), profile="no-such-profile")
+
+
+def test_docs_python_examples_compile() -> None:
+    import re
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "io.md"
+    if not doc.exists():  # the wheel tests copy tests/ only
+        pytest.skip("docs/ is not beside the tests")
+    text = doc.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 3
+    for b in blocks:
+        compile(b, "docs/io.md", "exec")
