@@ -279,9 +279,11 @@ def test_cli_read_terminal_view(tmp_path: Path) -> None:
             if not b:
                 break
             chunks.append(b)
-        assert proc.wait(20) == 0
+        assert proc.wait(20) == 0, proc.stderr.read().decode() if proc.stderr else ""
     finally:
         proc.kill()
+        if proc.stderr:
+            proc.stderr.close()
         os.close(master)
     text = b"".join(chunks).decode()
     assert "\x1b[" in text and "F" in text  # cursor moved up to redraw
