@@ -119,27 +119,42 @@ class _GarblingMeter(threading.Thread):
             time.sleep(0.02)
 
 
-def test_pty_autodetect() -> None:
+@pytest.mark.parametrize("mode", ["sync", "asyncio"])
+def test_pty_autodetect(mode: str) -> None:
     frames = good_frames(("aid-aidon-27",), 3)
     meter = PtyMeter(2400, "E")
-    reader = aio.open(meter.path, events="all", detect_timeout=0.4)
     sender = _GarblingMeter(meter, frames)
     seen: list[object] = []
 
-    def go() -> None:
-        with reader:
-            for ev in reader:
-                seen.append(ev)
-                if isinstance(ev, aio.Connected):
-                    sender.start()
-                if sum(type(e) is FrameDecoded for e in seen) == 4:
-                    break
+    def on(ev: object) -> bool:
+        seen.append(ev)
+        if isinstance(ev, aio.Connected):
+            sender.start()
+        return sum(type(e) is FrameDecoded for e in seen) == 4
 
     try:
-        run_bounded(go, 15, reader.close)
+        if mode == "sync":
+            reader = aio.open(meter.path, events="all", detect_timeout=0.4)
+
+            def go() -> None:
+                with reader:
+                    for ev in reader:
+                        if on(ev):
+                            break
+
+            run_bounded(go, 15, reader.close)
+        else:
+            async def ago() -> None:
+                async with aio.connect(meter.path, events="all", detect_timeout=0.4) as reader:
+                    async for ev in reader:
+                        if on(ev):
+                            break
+
+            asyncio.run(asyncio.wait_for(ago(), 15))
     finally:
         sender.stop.set()
-        sender.join(2)
+        if sender.is_alive():
+            sender.join(2)
         meter.close()
     detected = [e for e in seen if isinstance(e, aio.SettingsDetected)]
     assert len(detected) == 1 and detected[0].settings.startswith("115200 8N1")
