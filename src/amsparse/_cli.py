@@ -160,7 +160,13 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--profiles", action="append", default=[], metavar="PATH",
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
+    from . import _cli_convert, _cli_diagnose, _cli_io, _cli_replay  # read, convert, diagnose, replay
+
+    for mod in (_cli_io, _cli_replay, _cli_convert, _cli_diagnose):
+        mod.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.command != "decode":
+        return int(args.run(args))
 
     try:
         profiles = load_profiles(*args.profiles) if args.profiles else builtin_profiles()

@@ -1,0 +1,170 @@
+"""``amsparse convert CAPTURE... -o OUT.parquet|.csv|.jsonl``: captures to a table.
+
+Each capture (raw bytes as read from the port, or hex lines) is decoded with
+:func:`amsparse.decode_batch`; the rows of all captures go to one file, with a
+``source`` column naming the capture.  Columns: ``source``, ``status`` (0
+decoded, else the error code of :data:`amsparse._batch.ERROR_CODES`),
+``error``, ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
+``meter_type``, ``header_time``, ``meter_time`` (ISO 8601, UTC) and one column
+per reading (scaled value).  Parquet needs pyarrow (``amsparse[arrow]``); CSV
+and JSON lines need nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import json
+import math
+import os
+import sys
+import time
+from typing import Any, Iterator
+
+from ._cli_io import EXIT_NO_FRAMES, EXIT_OK, EXIT_USAGE, add_decoder_options, decoder_kw, err, guarded
+
+_META = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
+_FORMATS = (".parquet", ".csv", ".jsonl")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "convert", help="decode captures into Parquet, CSV or JSON lines",
+        description=(__doc__ or "").split("\n\n", 1)[1] + "\nExit codes: 0 written, 1 no frame decoded "
+        "(the file is still written), 2 usage, 3 pyarrow missing for .parquet, 4 no such capture, "
+        "5 permission denied, 7 broken pipe.",
+    )
+    p.add_argument("captures", nargs="+", metavar="CAPTURE", help="capture files (raw or hex lines)")
+    p.add_argument("-o", "--output", required=True, help="output file: .parquet, .csv or .jsonl")
+    p.add_argument("--no-progress", action="store_true", help="no progress line (it is shown only on a terminal)")
+    add_decoder_options(p)
+    p.set_defaults(run=guarded(run))
+
+
+class _Progress:
+    """A progress line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, what: str, enabled: bool) -> None:
+        self.total, self.what = max(1, total), what
+        self.on = enabled and sys.stderr.isatty()
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, done: int, force: bool = False) -> None:
+        if not self.on:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        pct = 100 * done / self.total
+        bar = "#" * int(pct // 5)
+        sys.stderr.write(f"\r{self.what} [{bar:<20}] {pct:5.1f}% ({done}/{self.total})")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.on and self.shown:
+            self.update(self.total, force=True)
+            sys.stderr.write("\n")
+
+
+def _iso(us: int) -> str | None:
+    from ._batch import NAT
+
+    if us == NAT:
+        return None
+    return (_dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(microseconds=us)).isoformat()
+
+
+def _rows(table: Any, source: str, names: list[str]) -> Iterator[dict[str, Any]]:
+    meta = {k: table.decoded(k) for k in _META}
+    for i in range(len(table)):
+        row: dict[str, Any] = {"source": source, "status": table.status[i], "error": table.errors.get(i)}
+        for k in _META:
+            row[k] = meta[k][i]
+        row["header_time"] = _iso(table.header_time[i])
+        row["meter_time"] = _iso(table.meter_time[i])
+        for n in names:
+            col = table.columns.get(n)
+            v = col[i] if col is not None else math.nan
+            row[n] = None if math.isnan(v) else v
+        yield row
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import decode_batch
+    from .io._capture import load_capture
+
+    out = args.output
+    ext = os.path.splitext(out)[1].lower()
+    if ext not in _FORMATS:
+        err(f"cannot tell the output format of {out!r}: use .parquet, .csv or .jsonl")
+        return EXIT_USAGE
+    if ext == ".parquet":
+        from .io._core import need
+
+        need("pyarrow", "arrow", "writing Parquet")
+    kw = decoder_kw(args)
+    profiles = kw.pop("profiles", None)
+    total_bytes = sum(os.path.getsize(p) for p in args.captures)
+    prog = _Progress(total_bytes, "decoding", not args.no_progress and total_bytes > (1 << 20))
+    tables: list[tuple[str, Any]] = []
+    done = 0
+    for path in args.captures:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        pieces, is_hex = load_capture(data)
+        table = decode_batch(pieces if is_hex else data, profiles, **kw)
+        tables.append((path, table))
+        done += len(data)
+        prog.update(done)
+    prog.done()
+    rows = sum(len(t) for _, t in tables)
+    decoded = sum(1 for _, t in tables for s in t.status if s == 0)
+    names: list[str] = []
+    for _, t in tables:
+        for n in t.names:
+            if n not in names:
+                names.append(n)
+    wprog = _Progress(rows, "writing", not args.no_progress and rows > 20000)
+    if ext == ".parquet":
+        _write_parquet(out, tables)
+    else:
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            fields = ["source", "status", "error", *_META, "header_time", "meter_time", *names]
+            writer = csv.DictWriter(fh, fields) if ext == ".csv" else None
+            if writer is not None:
+                writer.writeheader()
+            n = 0
+            for path, t in tables:
+                for row in _rows(t, path, names):
+                    if writer is not None:
+                        writer.writerow(row)
+                    else:
+                        fh.write(json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False) + "\n")
+                    n += 1
+                    if not n % 4096:
+                        wprog.update(n)
+    wprog.done()
+    print(f"{out}: {rows} row(s), {decoded} decoded, {rows - decoded} rejected", file=sys.stderr)
+    return EXIT_OK if decoded else EXIT_NO_FRAMES
+
+
+def _write_parquet(out: str, tables: list[tuple[str, Any]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = []
+    for path, t in tables:
+        at = t.to_arrow()
+        # plain strings: dictionaries differ from capture to capture
+        for k in _META:
+            i = at.schema.get_field_index(k)
+            at = at.set_column(i, k, at.column(k).cast(pa.string()))
+        at = at.add_column(0, "source", pa.array([path] * len(t), pa.string()))
+        at = at.append_column("error", pa.array([t.errors.get(i) for i in range(len(t))], pa.string()))
+        parts.append(at)
+    table = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+    pq.write_table(table, out)

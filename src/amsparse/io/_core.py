@@ -1,0 +1,323 @@
+"""Connection events, errors, and the I/O-free session logic shared by the
+blocking reader (:mod:`._sync`) and the asyncio one (:mod:`._async`).
+
+The session owns one :class:`~amsparse.StreamDecoder` for the whole life of a
+reader (its counters add up across reconnects).  When a connection drops, the
+decoder is flushed: whole frames it held are still delivered, a frame cut by
+the drop is rejected (``IncompleteFrameError``) or discarded, and counted in
+``frames_cut``; bytes of the next connection never join the pieces of the last.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .._errors import AmsparseError, ChecksumError, FrameError, IncompleteFrameError, SegmentedFrameError
+from .._stream import FrameDecoded, FrameRejected, StreamDecoder
+from ._url import AUTO_ORDER, PRESETS, SerialSettings, Target
+
+__all__ = [
+    "ConnectError", "ConnectFailed", "Connected", "DeviceNotFoundError", "Disconnected",
+    "HostUnreachableError", "MissingExtraError", "PermissionDeniedError", "SettingsDetected",
+]
+
+
+# --------------------------------------------------------------------------- events
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    """A connection is up (``attempt`` 1 is the first; ``settings`` is the
+    serial line setting in use, e.g. ``"2400 8E1"``, else ``None``)."""
+
+    url: str
+    attempt: int
+    settings: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    """A connection that was up went away.  ``frames_cut`` frames were cut by
+    the drop (discarded, never delivered in part); ``retry_in`` is the delay
+    before the next attempt, ``None`` when the reader stops."""
+
+    url: str
+    reason: str
+    frames_cut: int
+    retry_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFailed:
+    """A (re)connection attempt failed; the next one is in ``retry_in`` seconds."""
+
+    url: str
+    reason: str
+    retry_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsDetected:
+    """Serial auto-detection found the line settings: frames passed their
+    checks at ``settings``; the reader stays on them (across reconnects too)."""
+
+    url: str
+    settings: str
+
+
+CONNECTION_EVENTS = (Connected, Disconnected, ConnectFailed, SettingsDetected)
+
+
+# --------------------------------------------------------------------------- errors
+
+class ConnectError(AmsparseError, OSError):
+    """The source could not be opened (first attempt, or retries exhausted)."""
+
+
+class DeviceNotFoundError(ConnectError):
+    """No such serial device or capture file."""
+
+
+class PermissionDeniedError(ConnectError):
+    """The serial device or file exists but may not be opened."""
+
+
+class HostUnreachableError(ConnectError):
+    """A TCP bridge or MQTT broker could not be reached (refused, unknown host, timeout)."""
+
+
+class MissingExtraError(AmsparseError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+
+def need(module: str, extra: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(
+            f"{what} needs the {module!r} package: pip install \"amsparse[{extra}]\""
+        ) from None
+
+
+def is_pty(path: str) -> bool:
+    """A Unix pseudo-terminal (they carry bytes unchanged and have no parity)."""
+    import os
+
+    try:
+        real = os.path.realpath(path)
+        return real.startswith("/dev/pts/") or real == "/dev/ptmx" or os.major(os.stat(real).st_rdev) in range(136, 144)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def is_einval(exc: BaseException) -> bool:
+    """Linux refuses (EINVAL) a termios change that only sets parity on a pty."""
+    if getattr(exc, "errno", None) == errno.EINVAL:
+        return True
+    args = getattr(exc, "args", ())
+    return bool(args) and (args[0] == errno.EINVAL or "Invalid argument" in str(exc))
+
+
+class Lost(Exception):
+    """Internal: the connection dropped (message = reason)."""
+
+
+class EndOfInput(Exception):
+    """Internal: a capture file ended."""
+
+
+def classify(target: Target, exc: BaseException) -> ConnectError:
+    """Map an OS/pyserial/paho error from opening ``target`` to a ConnectError."""
+    if isinstance(exc, ConnectError):
+        return exc
+    no = getattr(exc, "errno", None)
+    text = str(exc) or type(exc).__name__
+    where = target.path if target.kind in ("serial", "file") else f"{target.host}:{target.port}"
+    if isinstance(exc, FileNotFoundError) or no == errno.ENOENT or (
+        target.kind == "serial" and ("No such file" in text or "could not find port" in text.lower())
+    ):
+        what = "serial device" if target.kind == "serial" else "file"
+        return DeviceNotFoundError(f"no such {what}: {where}")
+    if isinstance(exc, PermissionError) or no in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        if target.kind == "serial":
+            return PermissionDeniedError(
+                f"permission denied on {where}: add your user to the 'dialout' group "
+                "(sudo usermod -aG dialout $USER, then log in again)"
+            )
+        return PermissionDeniedError(f"permission denied: {where}")
+    if target.kind in ("tcp", "mqtt"):
+        reason = getattr(exc, "strerror", None) or text
+        return HostUnreachableError(f"cannot connect to {where}: {reason}")
+    return ConnectError(f"cannot open {where}: {text}")
+
+
+# --------------------------------------------------------------------------- session
+
+def _passed_checks(ev: Any) -> bool:
+    """A frame whose HDLC header and body checksums were right."""
+    if type(ev) is FrameDecoded:
+        return True
+    if type(ev) is FrameRejected:
+        return not isinstance(ev.error, (ChecksumError, FrameError, IncompleteFrameError))
+    return False
+
+
+class Session:
+    """I/O-free state of one reader: decoder, auto-detection, backoff."""
+
+    def __init__(
+        self,
+        target: Target,
+        decoder_kw: dict[str, Any],
+        *,
+        events: Any = "frames",
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        detect_timeout: float = 25.0,
+    ) -> None:
+        self.target = target
+        self.url = target.display()
+        self.decoder = StreamDecoder(**decoder_kw)
+        self._decoder_kw = decoder_kw
+        self.want = _event_filter(events)
+        self.backoff0 = backoff
+        self.max_backoff = max_backoff
+        self.delay = backoff
+        self.attempt = 0
+        self.frames_cut = 0
+        self.reconnects = 0
+        self.detect_timeout = detect_timeout
+        # serial auto-detection
+        self.settings: SerialSettings | None = target.settings
+        self.detecting = target.kind == "serial" and target.settings is None
+        self._trial = 0
+        self._trial_deadline = 0.0
+        self._trial_events: list[Any] = []
+        self._trial_decoder: StreamDecoder | None = None
+        if self.detecting:
+            self.settings = PRESETS[AUTO_ORDER[0]]
+
+    # -- filtering ----------------------------------------------------------------
+    def out(self, evs: Iterable[Any]) -> list[Any]:
+        want = self.want
+        return [e for e in evs if want is None or type(e) in want]
+
+    # -- connection life ------------------------------------------------------------
+    def connected(self, now: float) -> list[Any]:
+        self.attempt += 1
+        if self.attempt > 1:
+            self.reconnects += 1
+        if self.detecting:
+            self._start_trial(now)
+        settings = str(self.settings) if self.target.kind == "serial" and self.settings else None
+        return self.out([Connected(self.url, self.attempt, settings)])
+
+    def got_data(self) -> None:
+        self.delay = self.backoff0
+
+    def next_delay(self) -> float:
+        d = self.delay
+        self.delay = min(self.max_backoff, self.delay * 2)
+        return d
+
+    def lost(self, reason: str, retry_in: float | None) -> list[Any]:
+        dec = self._trial_decoder if self.detecting else self.decoder
+        evs: list[Any] = []
+        cut = 0
+        if dec is not None:
+            held = dec.buffered > 1 or dec.reassembling > 0
+            flushed = dec.flush()
+            incomplete = sum(
+                1 for e in flushed
+                if type(e) is FrameRejected and isinstance(e.error, (IncompleteFrameError, SegmentedFrameError))
+            )
+            cut = max(incomplete, 1 if held else 0)
+            if not self.detecting:
+                evs.extend(flushed)
+        self.frames_cut += cut
+        evs.append(Disconnected(self.url, reason, cut, retry_in))
+        return self.out(evs)
+
+    def failed(self, reason: str, retry_in: float | None) -> list[Any]:
+        return self.out([ConnectFailed(self.url, reason, retry_in)])
+
+    def finish(self) -> list[Any]:
+        """End of a capture file."""
+        return self.out(self.decoder.flush())
+
+    # -- bytes ----------------------------------------------------------------------
+    def feed(self, data: bytes, now: float) -> tuple[list[Any], SerialSettings | None]:
+        """Events for ``data``; second item: new serial settings to apply (auto-detection)."""
+        if not self.detecting:
+            return self.out(self.decoder.feed(data)), None
+        assert self._trial_decoder is not None
+        evs = self._trial_decoder.feed(data)
+        self._trial_events.extend(evs)
+        if any(_passed_checks(e) for e in evs):
+            return self._detected(), None
+        return [], self.tick(now)
+
+    def tick(self, now: float) -> SerialSettings | None:
+        """Auto-detection: move to the next preset when this one timed out."""
+        if self.detecting and now >= self._trial_deadline:
+            self._trial = (self._trial + 1) % len(AUTO_ORDER)
+            self.settings = PRESETS[AUTO_ORDER[self._trial]]
+            self._start_trial(now)
+            return self.settings
+        return None
+
+    def _start_trial(self, now: float) -> None:
+        self._trial_deadline = now + self.detect_timeout
+        self._trial_events = []
+        self._trial_decoder = StreamDecoder(**self._decoder_kw)
+
+    def _detected(self) -> list[Any]:
+        """The trial decoder (fed only bytes read at the right settings) becomes the reader's."""
+        self.detecting = False
+        assert self._trial_decoder is not None
+        self.decoder = self._trial_decoder
+        trial, self._trial_events, self._trial_decoder = self._trial_events, [], None
+        return self.out([SettingsDetected(self.url, str(self.settings)), *trial])
+
+
+def _event_filter(events: Any) -> frozenset[type] | None:
+    if events == "frames" or events is None:
+        return frozenset({FrameDecoded})
+    if events == "all":
+        return None
+    if events == "connection":
+        return frozenset({FrameDecoded, *CONNECTION_EVENTS})
+    if isinstance(events, type):
+        return frozenset({events})
+    try:
+        kinds = frozenset(events)
+    except TypeError:
+        kinds = frozenset()
+    if not kinds or not all(isinstance(k, type) for k in kinds):
+        raise ValueError('events= must be "frames", "connection", "all" or a set of event classes')
+    return kinds
+
+
+def decoder_kwargs(
+    profiles: Any = None, profile: Any = None, tz: str | None = None, keys: Any = None,
+    max_frame_size: int | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments for :class:`StreamDecoder`; ``keys`` only if it takes them."""
+    kw: dict[str, Any] = {"profiles": profiles, "profile": profile, "tz": tz}
+    if max_frame_size is not None:
+        kw["max_frame_size"] = max_frame_size
+    if keys is not None:
+        import inspect
+
+        if "keys" not in inspect.signature(StreamDecoder).parameters:
+            raise TypeError(
+                "keys= needs a StreamDecoder with decryption support; this amsparse version "
+                "decodes unencrypted HAN lists only"
+            )
+        kw["keys"] = keys
+    # fail now on a bad profile id (ValueError), not at the first frame
+    StreamDecoder(**kw)
+    return kw
