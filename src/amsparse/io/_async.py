@@ -13,12 +13,11 @@ from ._core import (
     EndOfInput,
     HostUnreachableError,
     Lost,
-    Session,
+    ReaderBase,
     classify,
-    decoder_kwargs,
     need,
 )
-from ._url import SerialSettings, Target, parse_url
+from ._url import SerialSettings, Target
 
 __all__ = ["AsyncReader", "connect"]
 
@@ -194,63 +193,18 @@ class _AFile:
         pass
 
 
-class AsyncReader:
+class AsyncReader(ReaderBase):
     """Async iterator of events from one URL (see :func:`connect`); also an
     async context manager.  Same options and semantics as
     :class:`amsparse.io.Reader`."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        events: Any = "frames",
-        profiles: Any = None,
-        profile: Any = None,
-        tz: str | None = None,
-        keys: Any = None,
-        reconnect: bool = True,
-        retry_initial: bool = False,
-        max_retries: int | None = None,
-        backoff: float = 0.5,
-        max_backoff: float = 10.0,
-        idle_timeout: float | None = None,
-        detect_timeout: float = 25.0,
-        connect_timeout: float = 10.0,
-        **url_options: Any,
-    ) -> None:
-        self.target = parse_url(url, **url_options)
-        kw = decoder_kwargs(profiles, profile, tz, keys)
-        self.session = Session(
-            self.target, kw, events=events, backoff=backoff, max_backoff=max_backoff,
-            detect_timeout=detect_timeout,
-        )
-        self.reconnect = reconnect and self.target.kind != "file"
-        self.retry_initial = retry_initial
-        self.max_retries = max_retries
-        if idle_timeout is None and self.target.kind == "tcp":
-            idle_timeout = 120.0
-        self.idle_timeout = idle_timeout
+    def _transport(self, connect_timeout: float) -> Any:
         t = self.target
         if t.kind in ("serial", "tcp"):
-            self.transport: Any = _AStream(t, self.session.settings, connect_timeout)
-        elif t.kind == "mqtt":
-            self.transport = _AMqtt(t, connect_timeout)
-        else:
-            self.transport = _AFile(t)
-        self._closed = False
-        self._gen: AsyncIterator[Any] | None = None
-
-    @property
-    def decoder(self) -> Any:
-        return self.session.decoder
-
-    @property
-    def frames_cut(self) -> int:
-        return self.session.frames_cut
-
-    @property
-    def reconnects(self) -> int:
-        return self.session.reconnects
+            return _AStream(t, self.session.settings, connect_timeout)
+        if t.kind == "mqtt":
+            return _AMqtt(t, connect_timeout)
+        return _AFile(t)
 
     async def __aenter__(self) -> "AsyncReader":
         return self
@@ -303,18 +257,7 @@ class AsyncReader:
         last = time.monotonic()
         while not self._closed:
             try:
-                data = await self.transport.read()
-                now = time.monotonic()
-                if data:
-                    last = now
-                    s.got_data()
-                    evs, new = s.feed(data, now)
-                else:
-                    evs, new = [], s.tick(now)
-                    if self.idle_timeout is not None and now - last > self.idle_timeout:
-                        raise Lost(f"no data for {self.idle_timeout:g} s")
-                if new is not None:
-                    self.transport.apply(new)
+                evs, last = self._step(await self.transport.read(), last)
                 for e in evs:
                     yield e
             except EndOfInput:

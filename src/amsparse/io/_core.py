@@ -11,6 +11,8 @@ the drop is rejected (``IncompleteFrameError``) or discarded, and counted in
 from __future__ import annotations
 
 import errno
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -321,3 +323,84 @@ def decoder_kwargs(
     # fail now on a bad profile id (ValueError), not at the first frame
     StreamDecoder(**kw)
     return kw
+
+
+class ReaderBase:
+    """What :class:`~amsparse.io.Reader` and :class:`~amsparse.io.AsyncReader`
+    share: the parsed URL, the :class:`Session` (decoder, detection, counters)
+    and the reconnect policy.  Subclasses add the transport (``_transport``)
+    and their blocking or asyncio read loop."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        events: Any = "frames",
+        profiles: Any = None,
+        profile: Any = None,
+        tz: str | None = None,
+        keys: Any = None,
+        reconnect: bool = True,
+        retry_initial: bool = False,
+        max_retries: int | None = None,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+        idle_timeout: float | None = None,
+        detect_timeout: float = 25.0,
+        connect_timeout: float = 10.0,
+        **url_options: Any,
+    ) -> None:
+        from ._url import parse_url
+
+        self.target = parse_url(url, **url_options)
+        self.session = Session(
+            self.target, decoder_kwargs(profiles, profile, tz, keys), events=events,
+            backoff=backoff, max_backoff=max_backoff, detect_timeout=detect_timeout,
+        )
+        self.reconnect = reconnect and self.target.kind != "file"
+        self.retry_initial = retry_initial
+        self.max_retries = max_retries
+        if idle_timeout is None and self.target.kind == "tcp":
+            idle_timeout = 120.0  # a half-open TCP connection never says it is gone
+        self.idle_timeout = idle_timeout
+        self.transport: Any = self._transport(connect_timeout)
+        self._closed = False
+        self._gen: Any = None  # the running read loop (a generator or async generator)
+        #: set by close(): ends the loop and wakes a reconnect delay at once
+        self._stop = threading.Event()
+
+    def _transport(self, connect_timeout: float) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _step(self, data: bytes, last: float) -> tuple[list[Any], float]:
+        """One read's worth of work, the same for both loops: feed what arrived
+        (or tick the detection clock on silence), switch the serial settings
+        when detection says so, and raise :class:`Lost` after ``idle_timeout``
+        seconds without data.  -> (events, monotonic time of the last data)."""
+        s = self.session
+        now = time.monotonic()
+        if data:
+            s.got_data()
+            evs, new = s.feed(data, now)
+            last = now
+        else:
+            evs, new = [], s.tick(now)
+            if self.idle_timeout is not None and now - last > self.idle_timeout:
+                raise Lost(f"no data for {self.idle_timeout:g} s")
+        if new is not None:
+            self.transport.apply(new)
+        return evs, last
+
+    @property
+    def decoder(self) -> Any:
+        """The :class:`~amsparse.StreamDecoder` (its counters cover the reader's life)."""
+        return self.session.decoder
+
+    @property
+    def frames_cut(self) -> int:
+        """Frames cut by a dropped connection or an unplugged device (discarded)."""
+        return self.session.frames_cut
+
+    @property
+    def reconnects(self) -> int:
+        return self.session.reconnects

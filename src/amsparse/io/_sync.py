@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import queue
 import socket
-import threading
 import time
 from typing import Any, Iterator
 
@@ -15,14 +14,13 @@ from ._core import (
     EndOfInput,
     HostUnreachableError,
     Lost,
-    Session,
+    ReaderBase,
     classify,
-    decoder_kwargs,
     is_einval,
     is_pty,
     need,
 )
-from ._url import SerialSettings, Target, parse_url
+from ._url import SerialSettings, Target
 
 __all__ = ["Reader", "open"]
 
@@ -264,58 +262,11 @@ def make_transport(target: Target, settings: SerialSettings | None, connect_time
 
 # --------------------------------------------------------------------------- reader
 
-class Reader:
+class Reader(ReaderBase):
     """Iterator of events from one URL (see :func:`open`); also a context manager."""
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        events: Any = "frames",
-        profiles: Any = None,
-        profile: Any = None,
-        tz: str | None = None,
-        keys: Any = None,
-        reconnect: bool = True,
-        retry_initial: bool = False,
-        max_retries: int | None = None,
-        backoff: float = 0.5,
-        max_backoff: float = 10.0,
-        idle_timeout: float | None = None,
-        detect_timeout: float = 25.0,
-        connect_timeout: float = 10.0,
-        **url_options: Any,
-    ) -> None:
-        self.target = parse_url(url, **url_options)
-        kw = decoder_kwargs(profiles, profile, tz, keys)
-        self.session = Session(
-            self.target, kw, events=events, backoff=backoff, max_backoff=max_backoff,
-            detect_timeout=detect_timeout,
-        )
-        self.reconnect = reconnect and self.target.kind != "file"
-        self.retry_initial = retry_initial
-        self.max_retries = max_retries
-        if idle_timeout is None and self.target.kind == "tcp":
-            idle_timeout = 120.0  # a half-open TCP connection never says it is gone
-        self.idle_timeout = idle_timeout
-        self.transport = make_transport(self.target, self.session.settings, connect_timeout)
-        self._closed = False
-        self._stop = threading.Event()  # wakes a reconnect delay when close() is called
-        self._gen: Iterator[Any] | None = None
-
-    # -- public -------------------------------------------------------------------
-    @property
-    def decoder(self) -> Any:
-        """The :class:`~amsparse.StreamDecoder` (its counters cover the reader's life)."""
-        return self.session.decoder
-
-    @property
-    def frames_cut(self) -> int:
-        return self.session.frames_cut
-
-    @property
-    def reconnects(self) -> int:
-        return self.session.reconnects
+    def _transport(self, connect_timeout: float) -> Any:
+        return make_transport(self.target, self.session.settings, connect_timeout)
 
     def __enter__(self) -> "Reader":
         return self
@@ -372,18 +323,7 @@ class Reader:
         last = time.monotonic()
         while not self._closed:
             try:
-                data = self.transport.read()
-                now = time.monotonic()
-                if data:
-                    last = now
-                    s.got_data()
-                    evs, new = s.feed(data, now)
-                else:
-                    evs, new = [], s.tick(now)
-                    if self.idle_timeout is not None and now - last > self.idle_timeout:
-                        raise Lost(f"no data for {self.idle_timeout:g} s")
-                if new is not None:
-                    self.transport.apply(new)
+                evs, last = self._step(self.transport.read(), last)
                 yield from evs
             except EndOfInput:
                 self.transport.close()
