@@ -44,7 +44,9 @@ from ._errors import (
     IncompleteFrameError,
     ProfileMismatchError,
     SegmentedFrameError,
+    UnexpectedError,
     UnsupportedApduError,
+    as_decode_error,
 )
 
 __all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "decode_batch"]
@@ -64,6 +66,7 @@ ERROR_CODES = {
     6: "SegmentedFrameError",
     7: "ProfileMismatchError",
     8: "DecodeError",
+    9: "UnexpectedError",
 }
 # most specific first (subclasses before their bases)
 _CODE_OF: list[tuple[type, int]] = [
@@ -72,6 +75,7 @@ _CODE_OF: list[tuple[type, int]] = [
     (SegmentedFrameError, 6),
     (UnsupportedApduError, 5),
     (ProfileMismatchError, 7),
+    (UnexpectedError, 9),
     (FrameError, 2),
     (ApduError, 4),
     (DecodeError, 8),
@@ -360,8 +364,8 @@ def _decode_batch(
                     elif kind == 1:
                         try:
                             frame = decode(buf[start:stop], ps, **kw)
-                        except DecodeError as e:
-                            reject(e)
+                        except Exception as e:  # any failure is this frame's row, not the batch's end
+                            reject(as_decode_error(e))
                         else:
                             append(frame)
                     else:
@@ -376,8 +380,8 @@ def _decode_batch(
     for raw in source:
         try:
             frame = decode(raw, ps, **kw)
-        except DecodeError as e:
-            reject(e)
+        except Exception as e:  # any failure is this frame's row, not the batch's end
+            reject(as_decode_error(e))
         else:
             append(frame)
     return table

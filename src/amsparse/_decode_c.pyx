@@ -2257,7 +2257,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
             frame = _decode_hdlc(raw, ps, prof, tz)
-        except DecodeError as e:
+        except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:
             events.append(_frame_event(event_cls, frame, raw))
@@ -2309,6 +2309,7 @@ from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
 import array as _pyarray
 from ._batch import epoch_us as _epoch_us, _error_code
+from ._errors import as_decode_error as _as_decode_error
 from ._scan_c cimport scan_core
 
 cdef long long RAW_MISSING_Q = LLONG_MIN
@@ -2586,12 +2587,12 @@ cdef class TableWriter:
     def add_raw(self, data):
         """One frame given on its own (decode_batch over an iterable)."""
         cdef bytes b = _as_bytes(data)
-        if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
-            return
         try:
+            if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
+                return
             frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
-        except DecodeError as e:
-            self.add_error(e)
+        except Exception as e:  # any failure is this frame's row, not the batch's end
+            self.add_error(_as_decode_error(e))
         else:
             self.add_frame(frame)
 
@@ -2623,12 +2624,12 @@ cdef class TableWriter:
         if kind == 0:
             self.sdiscarded += stop - start
         elif kind == 1:
-            if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
-                return 0
             try:
+                if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
+                    return 0
                 frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
-            except DecodeError as e:
-                self.add_error(e)
+            except Exception as e:  # any failure is this frame's row, not the batch's end
+                self.add_error(_as_decode_error(e))
             else:
                 self.add_frame(frame)
         else:

@@ -304,6 +304,16 @@ def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> Compiled
             table[names.index(fname)] = s
         compiled_ovs.append((prefix, table))
     p.overrides = tuple(compiled_ovs)
+    if p.id == "generic":
+        # the decoders name a bare leading value (Kamstrup's version string) and
+        # unknown OBIS codes from the generic table: it must be able to
+        if p.layout != LAYOUT_OBIS:
+            raise ProfileError("the 'generic' profile must have layout = \"obis\"", src, "layout")
+        if "list_version" not in p.names:
+            raise ProfileError(
+                "the 'generic' profile must define a list_version object (it names a "
+                "bare leading value)", src, "objects.list_version",
+            )
     return p
 
 
