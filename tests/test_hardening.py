@@ -246,3 +246,77 @@ def test_f5_spliced_neighbours_would_decode(stream) -> None:  # type: ignore[no-
     assert not any(type(e) is FrameDecoded for e in events)
     assert [type(e.error).__name__ for e in events if type(e) is FrameRejected] == [
         "ChecksumError", "SegmentedFrameError"]
+
+
+# --------------------------------------------------------------------------- F2 / F3 / F7 (batch memory)
+
+def _wide_frame(k: int, n: int) -> bytes:
+    """A push naming ``n`` OBIS codes no profile knows (generic columns)."""
+    return enc.encode_frame(enc.data_notification(enc.array([
+        enc.structure([enc.obis(f"7-1:200.{k}.{m}.255"), enc.long_unsigned(m)]) for m in range(n)
+    ])))
+
+
+TINY_ERROR = enc.encode_frame(b"\x0f\x00")  # HDLC fine, APDU cut short
+
+
+def test_f2_columns_are_bounded(batch) -> None:  # type: ignore[no-untyped-def]
+    capture = b"".join(_wide_frame(k, 125) for k in range(20)) + TINY_ERROR * 200
+    t = batch(capture)
+    assert len(t) == 220
+    assert len(t.columns) <= _batch.MAX_COLUMNS == 256
+    # two frames fit (250 columns), the third would pass the bound: error rows from there on
+    assert list(t.status[:3]) == [0, 0, 8] and set(t.status[2:20]) == {8}
+    assert "beyond max_columns=256" in t.errors[2]
+    assert set(t.status[20:]) == {4}
+    for col in t.columns.values():
+        assert len(col) == len(t)
+    assert t.columns["obis_7_1_200_1_124_255"][1] == 124.0
+
+
+def test_f2_max_columns_parameter(impl) -> None:  # type: ignore[no-untyped-def]
+    frames = [_wide_frame(0, 2), _wide_frame(1, 2), _wide_frame(0, 3)]
+    t = _batch._decode_batch(frames, None, None, None, impl, max_columns=3)
+    assert list(t.status) == [0, 8, 0] and len(t.columns) == 3
+    assert t.errors[1] == "DecodeError: frame would add 2 reading column(s) to the 2 the table has, beyond max_columns=3"
+    assert list(t.columns["obis_7_1_200_0_2_255"])[2] == 2.0 and math.isnan(t.columns["obis_7_1_200_0_2_255"][0])
+
+
+def test_f2_backends_agree_on_budget(both) -> None:  # type: ignore[no-untyped-def]
+    from tables import assert_same_tables
+
+    capture = b"".join(_wide_frame(k % 7, 30 + k) for k in range(12)) + TINY_ERROR * 3 + GOOD_A
+    c, py = both
+    assert_same_tables(_batch._decode_batch(capture, None, None, None, c, max_columns=100),
+                        _batch._decode_batch(capture, None, None, None, py, max_columns=100))
+
+
+def test_f3_batch_leaves_no_cyclic_garbage(batch) -> None:  # type: ignore[no-untyped-def]
+    """Templates are freed with their writer by reference counting (no cycle
+    left for the cyclic GC)."""
+    capture = b"".join(_power(w, f"1-0:{c}.7.0.255") for c in (1, 2, 21, 22) for w in range(40))
+    capture += b"".join(_wide_frame(k, 3 + k % 5) for k in range(40)) * 3
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        t = batch(capture)
+        assert len(t) == 160 + 120 and not any(t.status)
+        del t
+        gc.collect()
+        leaked = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert leaked == []
+
+
+def test_f7_reservation_is_capped(both) -> None:  # type: ignore[no-untyped-def]
+    # the compiled writer preallocates (the twin's columns just grow)
+    w = both[0].TableWriter(_batch.FrameTable())
+    w.add_raw(_wide_frame(0, 100))
+    w.reserve(10**9)  # an extrapolation from a dense start
+    assert w.capacity * (37 + 17 * 100) <= 64 << 20
+    t = w.finish()
+    assert len(t) == 1 and len(t.columns) == 100

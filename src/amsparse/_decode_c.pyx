@@ -1786,7 +1786,11 @@ cdef class _Template:
     # the object path's cache also keys on what the plan was made for
     cdef _Plan plan
     cdef object ps, prof, tz
-    cdef object owner        # the batch writer's _Entry
+    # the batch writer's _Entry, borrowed: the writer owns its entries and its
+    # template table, and only its own _fast() reads this.  A reference would make
+    # entry -> tpls -> template -> entry a cycle that only the cyclic GC frees
+    # (issue 11, F3): with this, a writer's templates go with the writer.
+    cdef PyObject* owner
     # the batch writer's store program: per numeric column of the frame, where
     # its payload is and how to store it (prog_n -1: none)
     cdef int prog_n
@@ -1811,6 +1815,7 @@ cdef class _Template:
         self.prog_col = self.prog_j = self.prog_sc = self.prog_node = NULL
         self.prog_tag = NULL
         self.prog_pos = NULL
+        self.owner = NULL
 
     def __dealloc__(self):
         free(self.prog_col)
@@ -2323,6 +2328,9 @@ cdef enum:
     TEXT_WAYS = 4          # ... of this many
     ENTRY_TEMPLATES = 16   # templates kept per shape
 
+cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
+from ._batch import MAX_COLUMNS as _MAX_COLUMNS
+
 
 
 
@@ -2367,7 +2375,7 @@ cdef class TableWriter:
     cdef long long** pq
     cdef signed char** pb
     cdef Py_ssize_t* filled
-    cdef int ncols, ccap
+    cdef int ncols, ccap, max_columns
     cdef Py_ssize_t rows, cap
     cdef carray.array status, header_time, meter_time
     cdef list cat                      # 5 array('i') in _CATEGORICAL order
@@ -2403,11 +2411,12 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None):
+    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS):
         cdef int k, j
         self.table = table
         self.ps, self.prof = _prepare(profiles, profile)
         self.tz = tz
+        self.max_columns = max_columns
         if table._n or table.columns:
             raise ValueError("TableWriter needs an empty FrameTable")
         self.col_of = {}
@@ -2476,11 +2485,27 @@ cdef class TableWriter:
         self.rows = r + 1
         return r
 
+    cdef int _budget(self, object names) except -1:
+        """Raise (before anything is written) when the reading columns
+        ``names`` would take the table beyond ``max_columns`` (issue 11, F2:
+        memory is rows x columns, so the columns are bounded)."""
+        cdef Py_ssize_t new = 0
+        cdef set seen = set()
+        for name in names:
+            if name not in self.col_of and name not in seen:
+                seen.add(name)
+                new += 1
+        if new and self.ncols + new > self.max_columns:
+            raise _column_budget_error(self.max_columns, self.ncols, new)
+        return 0
+
     cdef int _column(self, object name) except -1:
         cdef object c = self.col_of.get(name)
         cdef int k
         if c is not None:
             return <int>c
+        if self.ncols >= self.max_columns:  # pragma: no cover - _budget() checked first
+            raise _column_budget_error(self.max_columns, self.ncols, 1)
         if self.ncols == self.ccap:
             k = 16 if self.ccap == 0 else self.ccap * 2
             self.pd = <double**>_grow(self.pd, k * sizeof(double*))
@@ -2534,12 +2559,22 @@ cdef class TableWriter:
         """Rows written so far."""
         return self.rows
 
+    @property
+    def capacity(self):
+        """Rows the columns have room for (reserve() and geometric growth)."""
+        return self.cap
+
     def reserve(self, Py_ssize_t rows):
         """Make room for ``rows`` rows in every column at once (decode_batch
         estimates the total from the first window of a capture): the columns
         then grow by one reallocation instead of a doubling series, which
         copies and first-touches the memory again each time.  finish() cuts
-        what is not used."""
+        what is not used.  An estimate is only an estimate (a dense start, then
+        noise): at most RESERVE_BYTES are reserved this way, beyond that the
+        columns grow geometrically with the rows actually written."""
+        cdef Py_ssize_t row_bytes = 37 + 17 * (self.ncols if self.ncols > 0 else 1)
+        if rows > RESERVE_BYTES // row_bytes:
+            rows = RESERVE_BYTES // row_bytes
         if rows > self.cap:
             self._resize_all(rows)
 
@@ -2561,9 +2596,12 @@ cdef class TableWriter:
 
     cpdef add_frame(self, f):
         """A row from a decoded Frame (FrameTable._append_frame)."""
-        cdef Py_ssize_t r = self._row()
+        cdef Py_ssize_t r
         cdef int c
         cdef object name, raw, scaler, value, t
+        self._budget([name for name, value in zip(f._names, f._values)
+                      if type(value) is int or type(value) is float])
+        r = self._row()
         code = self.table._code
         self.pcat[0][r] = code("profile_id", f.profile_id)
         self.pcat[1][r] = code("list_name", f.list_name)
@@ -2591,10 +2629,9 @@ cdef class TableWriter:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
                 return
             frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
+            self.add_frame(frame)  # may refuse (column budget) before writing the row
         except Exception as e:  # any failure is this frame's row, not the batch's end
             self.add_error(_as_decode_error(e))
-        else:
-            self.add_frame(frame)
 
     def add_scan(self, buf, Py_ssize_t start, Py_ssize_t end, Py_ssize_t max_frame_size,
                  bint shared, bint final, reject_hdlc):
@@ -2628,10 +2665,9 @@ cdef class TableWriter:
                 if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
                     return 0
                 frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
+                self.add_frame(frame)  # may refuse (column budget) before writing the row
             except Exception as e:  # any failure is this frame's row, not the batch's end
                 self.add_error(_as_decode_error(e))
-            else:
-                self.add_frame(frame)
         else:
             self.add_error(self.sreject(b, start))
         return 0
@@ -2684,6 +2720,16 @@ cdef class TableWriter:
         e.kind = <signed char*>malloc(nout + 1)
         if e.el_of == NULL or e.col == NULL or e.dsc == NULL or e.kind == NULL:
             raise MemoryError()
+        numeric = []
+        for i in range(nel):  # the columns this shape needs, checked before any is made
+            tag = nodes[els[i].node].tag
+            if tag == T_NULL:
+                continue
+            if j < nout and _is_numeric(tag):
+                numeric.append(plan.names[j])
+            j += 1
+        self._budget(numeric)
+        j = 0
         for i in range(nel):
             tag = nodes[els[i].node].tag
             if tag == T_NULL:
@@ -2798,7 +2844,7 @@ cdef class TableWriter:
         tkey = _frame_key(d, n, h.info_start, pos, end)
         t = self.templates.find(tkey, d, n)
         if t is not None:
-            e = <_Entry>t.owner
+            e = <_Entry>t.owner   # borrowed (see _Template.owner)
             np = t.tnodes     # numbers are read from d by the store program (strings, clocks: positions)
             ep = t.tels
         else:  # walk it
@@ -2817,7 +2863,7 @@ cdef class TableWriter:
                 t = _Template()
                 t.make(d, n, h.info_start, hdr, nodes, nn, els, nel,
                        _version_el(nodes, els, nel, flayout))
-                t.owner = e
+                t.owner = <PyObject*>e
                 t.make_program(e.nout, e.el_of, e.col, nodes, els)
                 e.tpls.append(t)
                 self.templates.put(tkey, t)
@@ -2925,6 +2971,12 @@ cdef class TableWriter:
                 continue
             self._put(c, r, _pow10_scaled(<double>iv, sc), iv, <signed char>sc)
         return 1
+
+
+cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
+    return DecodeError(
+        f"frame would add {new} reading column(s) to the {ncols} the table has, "
+        f"beyond max_columns={max_columns}", None)
 
 
 cdef inline double _pow10_scaled(double v, int sc) noexcept:
