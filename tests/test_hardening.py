@@ -320,3 +320,279 @@ def test_f7_reservation_is_capped(both) -> None:  # type: ignore[no-untyped-def]
     assert w.capacity * (37 + 17 * 100) <= 64 << 20
     t = w.finish()
     assert len(t) == 1 and len(t.columns) == 100
+
+
+# --------------------------------------------------------------------------- F8 (CLI output)
+
+def _strict_json(line: str):  # type: ignore[no-untyped-def]
+    def refuse(name: str):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    return json.loads(line, parse_constant=refuse)
+
+
+def test_f8_json_nested_value(capsys) -> None:  # type: ignore[no-untyped-def]
+    from amsparse._cli import main
+
+    assert main(["decode", "--json", F8_NESTED.hex()]) == 0
+    d = _strict_json(capsys.readouterr().out)
+    assert d["values"]["active_power_import"] == ["0102"]  # an array holding one octet-string
+
+
+def test_f8_json_nan_and_infinity_are_null(capsys) -> None:  # type: ignore[no-untyped-def]
+    from amsparse._cli import main
+
+    assert main(["decode", "--json", F8_NAN_INF.hex()]) == 0
+    d = _strict_json(capsys.readouterr().out)
+    assert d["values"]["active_power_import"] is None and d["values"]["active_power_export"] is None
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_f8_control_characters_are_escaped(capsys, tmp_path, as_json) -> None:  # type: ignore[no-untyped-def]
+    from amsparse._cli import main
+
+    # the frame's meter id is ESC [ 2 J ESC ] 0 ; p w n e d BEL; also a file name with ESC in it
+    f = tmp_path / "cap\x1b[31m.bin"
+    f.write_bytes(F8_ESCAPES + b"\x00\x1b[2J")  # raw capture: a frame, then noise
+    assert main(["decode", *(["--json"] if as_json else []), str(f)]) == 0
+    out, err = capsys.readouterr()
+    for text in (out, err):
+        assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in text), repr(text)
+    if as_json:
+        assert _strict_json(out.splitlines()[0])["meter_id"] == "\x1b[2J\x1b]0;pwned\x07"
+    else:
+        assert "\\x1b[2J\\x1b]0;pwned\\x07" in out and "cap\\x1b[31m.bin" in out
+
+
+def test_f8_cli_reads_files_in_chunks(capsys, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from amsparse import _cli
+
+    capture = (GOOD_A + b"\x00noise" + GOOD_B) * 5
+    f = tmp_path / "cap.bin"
+    f.write_bytes(capture)
+    reads: list[int] = []
+    real_open = open
+
+    class Spy:
+        def __init__(self, fh):  # type: ignore[no-untyped-def]
+            self.fh = fh
+
+        def read(self, n=-1):  # type: ignore[no-untyped-def]
+            reads.append(n)
+            return self.fh.read(n)
+
+        def close(self) -> None:
+            self.fh.close()
+
+    monkeypatch.setattr(_cli, "CHUNK", 7)
+    monkeypatch.setattr(_cli, "open", lambda p, mode="r": Spy(real_open(p, mode)), raising=False)
+    assert _cli.main(["decode", "--json", str(f)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [_strict_json(x)["values"]["active_power_import"] for x in lines] == [1111, 2222] * 5
+    assert reads and all(n == 7 for n in reads)  # never the whole file at once
+    # hex text is read in chunks too, lines split across chunks
+    h = tmp_path / "cap.hex"
+    h.write_text("# two frames\n" + GOOD_A.hex() + "\n" + GOOD_B.hex() + "\n")
+    reads.clear()
+    assert _cli.main(["decode", "--json", str(h)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [_strict_json(x)["values"]["active_power_import"] for x in lines] == [1111, 2222]
+    assert reads and all(n == 7 for n in reads)
+
+
+# --------------------------------------------------------------------------- F10 / F11 (options)
+
+BAD_OPTIONS = [
+    ({"tz": "Mars/Olympus"}, LookupError),
+    ({"tz": "../etc"}, LookupError),
+    ({"tz": 3}, TypeError),
+    ({"profile": "no-such"}, ValueError),
+    ({"profile": 7}, TypeError),
+    ({"profiles": {"a": 1}}, TypeError),
+]
+
+
+@pytest.mark.parametrize("kw,exc", BAD_OPTIONS)
+def test_f10_f11_bad_options_fail_at_construction_and_call(impl, stream, kw, exc) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(exc) as e_stream:
+        stream(**kw)
+    with pytest.raises(exc) as e_batch:
+        _batch._decode_batch(b"", kw.get("profiles"), kw.get("profile"), kw.get("tz"), impl)
+    with pytest.raises(exc) as e_frame:
+        impl.decode_frame(GOOD_A, **kw)
+    with pytest.raises(exc):
+        impl.decode_apdu(b"\x0f", **kw)
+    assert type(e_stream.value) is type(e_batch.value) is type(e_frame.value)
+    assert str(e_stream.value) == str(e_batch.value) == str(e_frame.value)
+
+
+def test_f10_f11_same_errors_on_both_backends(both) -> None:  # type: ignore[no-untyped-def]
+    for kw, _exc in BAD_OPTIONS:
+        errs = []
+        for m in both:
+            with pytest.raises(Exception) as ei:
+                m.decode_frame(GOOD_A, **kw)
+            errs.append((type(ei.value), str(ei.value)))
+        assert errs[0] == errs[1], kw
+
+
+@pytest.mark.parametrize("kw,exc", [
+    ({"max_frame_size": 2050.0}, TypeError),
+    ({"max_frame_size": True}, TypeError),
+    ({"max_frame_size": 8}, ValueError),
+    ({"max_apdu_size": "1"}, TypeError),
+    ({"max_apdu_size": 0}, ValueError),
+])
+def test_f11_sizes_checked_at_construction(stream, kw, exc) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(exc):
+        stream(**kw)
+
+
+def test_f11_batch_sizes_checked(impl) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError):
+        _batch._decode_batch(b"", None, None, None, impl, max_frame_size=2050.0)
+    with pytest.raises(ValueError):
+        _batch._decode_batch(b"", None, None, None, impl, max_columns=-1)
+
+
+def test_f10_valid_zone_still_works(stream) -> None:  # type: ignore[no-untyped-def]
+    dec = stream(tz="Europe/Oslo")
+    assert _kinds(dec.feed(GOOD_A)) == ["FrameDecoded"]
+
+
+# --------------------------------------------------------------------------- F13 / F14
+
+def test_f13_a_name_sent_twice_first_wins_everywhere(impl, batch) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):  # the second decode takes the plan/template path
+        f = impl.decode_frame(F13_TWICE)
+        assert f.as_dict()["active_power_import"] == 0x6F == 111
+        assert f.get("active_power_import") == 111 and f["active_power_import"].value == 111
+    t = batch([F13_TWICE])
+    assert list(t.columns["active_power_import"]) == [111.0]
+
+
+def test_f14_nested_values_are_immutable_public_types(impl) -> None:  # type: ignore[no-untyped-def]
+    nested = enc.encode_frame(enc.data_notification(enc.array([enc.structure([
+        enc.obis("1-0:1.7.0.255"),
+        enc.structure([enc.octet_string(b"\x01\x02"), enc.array([enc.long_unsigned(7), enc.visible_string("ab")]),
+                       enc.boolean(True), enc.null()]),
+    ])])))
+    for frame in (F8_NESTED, nested, F8_NESTED, nested):  # twice each: object and cached paths
+        f = impl.decode_frame(frame)
+        v = f.get("active_power_import")
+        r = f["active_power_import"]
+        assert type(v) is tuple and r.raw == v
+
+        def public(x):  # type: ignore[no-untyped-def]
+            if type(x) is tuple:
+                return all(public(y) for y in x)
+            return x is None or type(x) in (bytes, str, int, bool, float)
+
+        assert public(v)
+    assert impl.decode_frame(F8_NESTED).get("active_power_import") == (b"\x01\x02",)
+    assert impl.decode_frame(nested).get("active_power_import") == (b"\x01\x02", (7, "ab"), True, None)
+
+
+# --------------------------------------------------------------------------- F9 (profiles)
+
+def _profile(**over):  # type: ignore[no-untyped-def]
+    d = {"schema": 1, "id": "user-x", "vendor": "x", "layout": "positional",
+         "objects": {"a": {"type": "number"}, "b": {"type": "number"}},
+         "lists": [{"name": "l", "elements": 2, "fields": ["a", "b"]}]}
+    d.update(over)
+    return d
+
+
+@pytest.mark.parametrize("name,text,key", [
+    ("deep.json", '{"a":' * 100_000 + "1" + "}" * 100_000, None),
+    ("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000 + "\n", None),
+    ("bigint.json", json.dumps(_profile())[:-1] + ', "notes": ' + "9" * 5000 + "}", None),
+    ("bigint.toml", "schema = " + "9" * 5000 + "\n", None),
+    ("unhashable.json", json.dumps(_profile(lists=[{"name": "l", "elements": 2, "fields": [["a"], "b"]}])),
+     "lists[0].fields[0]"),
+    ("scaler.json", json.dumps(_profile(objects={"a": {"scaler": 10**30}, "b": {}})), "objects.a.scaler"),
+    ("unit.json", json.dumps(_profile(objects={"a": {"unit": [1]}, "b": {}})), "objects.a.unit"),
+    ("obis.json", json.dumps(_profile(objects={"a": {"obis": "1-0:1.7.0.999999999999"}, "b": {}})),
+     "objects.a.obis"),
+    ("names.json", json.dumps(_profile(objects=[["a"]])), "objects"),
+])
+def test_f9_malformed_profile_files(tmp_path, name, text, key) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(ProfileError) as ei:
+        amsparse.load_profiles(f)
+    assert ei.value.source == str(f) and str(f) in str(ei.value)
+    assert ei.value.key == key
+
+
+@pytest.mark.parametrize("data,key", [
+    (_profile(objects={1: {"type": "number"}, "b": {}}), "objects.1"),
+    (_profile(objects={("t",): {}, "b": {}}), "objects.('t',)"),
+    (_profile(lists=[{"name": "l", "elements": 2, "fields": [{"x": 1}, "b"]}]), "lists[0].fields[0]"),
+    (_profile(layout="obis", lists=[], overrides=[{"meter_type_prefix": "x", "scalers": {3: 1}}]),
+     "overrides[0].scalers.3"),
+])
+def test_f9_malformed_profile_dicts(data, key) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ProfileError) as ei:
+        compile_profile(data, "my.toml")
+    assert ei.value.source == "my.toml" and ei.value.key == key
+
+
+# --------------------------------------------------------------------------- F12 / F15 / F17
+
+def test_f12_text_cache_follows_the_declared_type(batch, impl) -> None:  # type: ignore[no-untyped-def]
+    """meter_id declared ``bytes`` by a user profile keeps its spaces; the
+    generic profile's (a string) is trimmed; the writer's text cache must not
+    hand one's code to the other."""
+    prof = compile_profile({
+        "schema": 1, "id": "user-bytes", "vendor": "x", "layout": "obis", "list_versions": ["V1"],
+        "objects": {
+            "list_version": {"obis": "1-1:0.2.129.255", "type": "string"},
+            "meter_id": {"obis": "0-0:96.1.0.255", "type": "bytes"},
+            "active_power_import": {"obis": "1-0:1.7.0.255", "unit": "W"},
+        },
+    })
+    ps = amsparse.ProfileSet([prof, *amsparse.builtin_profiles()])
+
+    def push(version: str, w: int) -> bytes:
+        return enc.encode_frame(enc.data_notification(enc.array([
+            enc.structure([enc.obis("1-1:0.2.129.255"), enc.visible_string(version)]),
+            enc.structure([enc.obis("0-0:96.1.0.255"), enc.visible_string("1234  ")]),
+            enc.structure([enc.obis("1-0:1.7.0.255"), enc.double_long_unsigned(w)]),
+        ])))
+
+    frames = [push("OTHER", 1), push("V1", 2), push("V1", 3), push("OTHER", 4), push("V1", 5)]
+    want = ["1234", "1234  ", "1234  ", "1234", "1234  "]  # generic trims, the bytes kind does not
+    assert [impl.decode_frame(f, ps).meter_id for f in frames] == want
+    assert batch(b"".join(frames), ps).meter_id == want
+    assert batch(frames, ps).meter_id == want
+
+
+def test_f15_decode_apdu_input_is_capped(impl) -> None:  # type: ignore[no-untyped-def]
+    from amsparse._options import MAX_APDU_INPUT
+
+    assert MAX_APDU_INPUT == 65536
+    big = b"\x0f\x40\x00\x00\x00\x00\x01\x82\xff\xff" + b"\x00" * (MAX_APDU_INPUT - 10)  # 65535 nulls
+    assert len(big) == MAX_APDU_INPUT
+    with pytest.raises(amsparse.ApduError):  # accepted in size; positional list no profile names
+        impl.decode_apdu(big)
+    with pytest.raises(amsparse.ApduError, match="larger than decode_apdu accepts"):
+        impl.decode_apdu(big + b"\x00")
+    with pytest.raises(amsparse.ApduError, match="larger than decode_apdu accepts"):
+        impl.decode_apdu(bytes(24 << 20))
+
+
+@pytest.mark.parametrize("hundredths,ok", [(0x00, True), (0x63, True), (0xFF, True), (0x64, False), (0xFE, False)])
+def test_f17_out_of_range_hundredths_give_no_datetime(impl, hundredths, ok) -> None:  # type: ignore[no-untyped-def]
+    clock = bytes.fromhex("07E6050504150A00") + bytes((hundredths,)) + bytes.fromhex("800000")
+    frame = enc.encode_frame(enc.data_notification(enc.array([
+        enc.structure([enc.obis("1-0:1.7.0.255"), enc.double_long_unsigned(5)]),
+    ]), header=clock))
+    for _ in range(2):  # object path, then the cached path
+        f = impl.decode_frame(frame)
+        assert f.header_clock.hundredths == (None if hundredths == 0xFF else hundredths)
+        assert (f.header_time is not None) == ok
+        if ok:
+            assert f.header_time.microsecond == (0 if hundredths == 0xFF else hundredths * 10_000)
+    t = _batch._decode_batch([frame, frame], None, None, None, impl)
+    assert (t.header_time[1] != _batch.NAT) == ok

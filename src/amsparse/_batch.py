@@ -350,10 +350,13 @@ def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS,
 ) -> FrameTable:
-    from ._profiles import builtin_profiles
+    from ._options import check_size, prepare
     from ._stream import _hdlc_error, _scan
 
-    ps = builtin_profiles() if profiles is None else profiles
+    # every option is checked first, whatever the backend and the input (amsparse._options)
+    ps, _ = prepare(profiles, profile, tz)
+    max_frame_size = check_size("max_frame_size", max_frame_size, 9)
+    max_columns = check_size("max_columns", max_columns, 0)
     kw: dict[str, Any] = {}
     if profile is not None:
         kw["profile"] = profile

@@ -108,7 +108,8 @@ from ._errors import (
     SegmentedFrameError,
     UnsupportedApduError,
 )
-from ._model import Frame
+from ._model import Frame, freeze as _freeze
+from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT, prepare as _options_prepare
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
@@ -964,7 +965,9 @@ cdef object _finish(_Plan plan, list elements, object header, object invoke_id, 
             units[j] = -1
             j += 1
             continue
-        if kind == KIND_STRING and tag == T_OCTETS:
+        if tag == T_ARRAY or tag == T_STRUCT:
+            value = _freeze(value)  # a nested value: a tuple of public types, immutable
+        elif kind == KIND_STRING and tag == T_OCTETS:
             value = value.decode("latin-1")
         out_raws.append(value)
         if kind == KIND_STRING and isinstance(value, str):
@@ -1118,7 +1121,8 @@ cdef inline bint _complete(const unsigned char* b) noexcept:
         return False
     if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1 or day > _mdays(year, month):
         return False
-    return b[5] <= 23 and b[6] <= 59 and b[7] <= 59
+    # hundredths 0x64..0xFE are out of range (FF: not specified, read as 0)
+    return b[5] <= 23 and b[6] <= 59 and b[7] <= 59 and (b[8] <= 99 or b[8] == 0xFF)
 
 
 cdef inline int _us_of(const unsigned char* b) noexcept:
@@ -2148,27 +2152,21 @@ cdef object _decode_info(
     return result
 
 
-cdef object _BUILTIN_PS = None   # builtin_profiles() is compiled once and never replaced
+cdef object _LAST_OPTIONS = None   # (profiles, profile, tz, ps, prof) last validated
 
 
-cdef tuple _prepare(object profiles, object profile):
-    global _BUILTIN_PS
-    if profiles is None:
-        if _BUILTIN_PS is None:
-            _BUILTIN_PS = _builtin_profiles()
-        ps = _BUILTIN_PS
-    else:
-        ps = profiles
-    if profile is None:
-        return ps, None
-    if isinstance(profile, str):
-        try:
-            return ps, ps[profile]
-        except KeyError:
-            raise ValueError(
-                f"no profile with id {profile!r} (have: {', '.join(p.id for p in ps)})"
-            ) from None
-    return ps, profile
+cdef tuple _prepare(object profiles, object profile, object tz):
+    """The options, checked by amsparse._options.prepare (shared with the twin);
+    the last combination checked is remembered (one tuple: one atomic read)."""
+    global _LAST_OPTIONS
+    cdef object last = _LAST_OPTIONS
+    if (last is not None and (<tuple>last)[0] is profiles and (<tuple>last)[1] is profile
+            and (<tuple>last)[2] is tz):
+        return (<tuple>last)[3], (<tuple>last)[4]
+    ps, prof = _options_prepare(profiles, profile, tz)
+    if tz is None or type(tz) is str:
+        _LAST_OPTIONS = (profiles, profile, tz, ps, prof)
+    return ps, prof
 
 
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
@@ -2196,7 +2194,7 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     return _decode_hdlc(_as_bytes(data), ps, prof, tz)
 
 
@@ -2246,7 +2244,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         return i, 0, 0
     view = buf
     base = &view[0]
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     while i < n:
         it = <tuple>items[i]
         if <int>it[0] != 1:
@@ -2277,9 +2275,11 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
     cdef const unsigned char* d
     cdef Py_ssize_t n
     cdef bint llc
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     d = <const unsigned char*>PyBytes_AS_STRING(buf)
     n = PyBytes_GET_SIZE(buf)
+    if n > _MAX_APDU_INPUT:
+        raise ApduError(f"APDU of {n} bytes is larger than decode_apdu accepts ({_MAX_APDU_INPUT})", None)
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
     return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
 
@@ -2392,6 +2392,7 @@ cdef class TableWriter:
     cdef unsigned char tc_txt[3][TEXT_SETS * TEXT_WAYS][TEXT_KEEP]
     cdef int tc_len[3][TEXT_SETS * TEXT_WAYS]
     cdef int tc_code[3][TEXT_SETS * TEXT_WAYS]
+    cdef signed char tc_kind[3][TEXT_SETS * TEXT_WAYS]   # the declared kind the code was made under
     cdef int tc_last[3]
     cdef unsigned char tc_next[3][TEXT_SETS]
     # during add_scan: the buffer, the rejection callback, bytes discarded
@@ -2414,7 +2415,7 @@ cdef class TableWriter:
     def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS):
         cdef int k, j
         self.table = table
-        self.ps, self.prof = _prepare(profiles, profile)
+        self.ps, self.prof = _prepare(profiles, profile, tz)
         self.tz = tz
         self.max_columns = max_columns
         if table._n or table.columns:
@@ -2773,13 +2774,13 @@ cdef class TableWriter:
         if nd.length <= TEXT_KEEP:
             # the slot this template's meter used last time, else the last slot: no hashing
             slot = t.tc_hint[which] if (t is not None and t.tc_hint[which] >= 0) else self.tc_last[which]
-            if (self.tc_len[which][slot] == nd.length
+            if (self.tc_len[which][slot] == nd.length and self.tc_kind[which][slot] == kind
                     and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                 return self.tc_code[which][slot]
             base = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SETS - 1)) * TEXT_WAYS
             for way in range(TEXT_WAYS):
                 slot = base + way
-                if (self.tc_len[which][slot] == nd.length
+                if (self.tc_len[which][slot] == nd.length and self.tc_kind[which][slot] == kind
                         and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                     self.tc_last[which] = slot
                     if t is not None:
@@ -2794,6 +2795,7 @@ cdef class TableWriter:
         if nd.length <= TEXT_KEEP:
             memcpy(self.tc_txt[which][slot], d + nd.pos, nd.length)
             self.tc_len[which][slot] = <int>nd.length
+            self.tc_kind[which][slot] = <signed char>kind   # a string is trimmed, bytes are not
             self.tc_code[which][slot] = code
             self.tc_last[which] = slot
             if t is not None:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Iterator, Union
 from . import _decode_py
 from ._errors import DecodeError, FrameError, SegmentedFrameError, as_decode_error
 from ._model import Frame
+from ._options import check_size, prepare
 from ._select import impl
 
 __all__ = [
@@ -125,14 +126,10 @@ class StreamDecoder:
         max_frame_size: int = 2050,
         max_apdu_size: int = 65536,
     ) -> None:
-        if max_frame_size < 9:
-            raise ValueError("max_frame_size must be at least 9")
-        if profiles is None:
-            from ._profiles import builtin_profiles
-
-            profiles = builtin_profiles()
-        if isinstance(profile, str):  # fail now on an unknown id, not on every frame
-            _decode_py._prepare(profiles, profile)
+        # every option is checked now, as every frame would check it (amsparse._options)
+        max_frame_size = check_size("max_frame_size", max_frame_size, 9)
+        max_apdu_size = check_size("max_apdu_size", max_apdu_size, 1)
+        profiles, _ = prepare(profiles, profile, tz)
         self._profiles = profiles
         self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
         self.max_frame_size = max_frame_size
@@ -272,7 +269,8 @@ class StreamDecoder:
         """One frame from the scanner (flags, HCS and FCS good).
 
         Segment reassembly: a sequence starts with a frame whose information
-        field begins with the LLC header (E6 E7 00) and continues with frames
+        field begins with the LLC header (E6 E7 00; a first segment of fewer
+        than 3 bytes need only agree with it) and continues with frames
         from the same addresses that do not; the last one has the segmentation
         bit clear.  A frame that is not a continuation (other addresses, or a
         new LLC header) ends an unfinished sequence, which is rejected, and is
@@ -284,7 +282,10 @@ class StreamDecoder:
             self._single(raw, events)
             return
         dest, src, _control, segmented, a, b = _decode_py.parse_hdlc(raw)
-        fresh = raw[a : a + 3] == b"\xe6\xe7\x00"
+        head = raw[a : min(a + 3, b)]
+        # a new APDU begins with the LLC header; a first segment shorter than it
+        # (a tiny max_info) only has to agree with it, when no sequence is pending
+        fresh = head == b"\xe6\xe7\x00" or (self._seg_addr is None and b"\xe6\xe7\x00".startswith(head))
         if self._seg_addr is not None and (self._seg_addr != (dest, src) or fresh):
             self._break(events, "HDLC segment sequence broken by "
                         + ("the start of a new APDU" if self._seg_addr == (dest, src)
