@@ -8,6 +8,13 @@ encrypted/segmented HDLC frames: they exercise the refusal paths) and into
 ``<out>/stream`` (concatenations of 1..4 frames with noise between them, for the
 StreamDecoder harness).  Default: the repository corpus as the tests read it
 (``tests/corpusdata.py``: tests/corpus/frames.jsonl, or ``AMSPARSE_CORPUS``).
+
+The shapes that found issue 11 are generated too (``adversarial()``): into
+``stream``, fake-header floods (good-HCS headers claiming the maximum length
+every few bytes), wide tables (many unknown OBIS codes, then tiny error frames)
+and segment sequences with a gap, a damaged segment or a new push in the
+middle; into ``<out>/profile``, user profiles (JSON, some broken, some
+``generic``) followed by frames, for ``fuzz_profiles.py``.
 """
 
 from __future__ import annotations
@@ -42,6 +49,80 @@ def load(paths: list[Path]) -> list[bytes]:
     return list(seen)
 
 
+def _crc(data: bytes) -> int:
+    """CRC-16/X.25 (bitwise; seeds only)."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
+    return crc ^ 0xFFFF
+
+
+def hdlc(info: bytes, segmented: bool = False, length: int | None = None) -> bytes:
+    n = 2 + 1 + 2 + 1 + 2 + len(info) + 2 if length is None else length
+    header = (0xA000 | (0x0800 if segmented else 0) | n).to_bytes(2, "big") + b"\x41\x08\x83\x13"
+    header += _crc(header).to_bytes(2, "little")
+    body = header + info
+    return b"\x7e" + body + _crc(body).to_bytes(2, "little") + b"\x7e"
+
+
+def push(pairs: list[tuple[bytes, bytes]]) -> bytes:
+    n = len(pairs)
+    count = bytes([n]) if n < 0x80 else b"\x82" + n.to_bytes(2, "big")
+    return b"\xe6\xe7\x00\x0f\x40\x00\x00\x00\x00\x01" + count + b"".join(
+        b"\x02\x02\x09\x06" + o + v for o, v in pairs)
+
+
+def adversarial(rng: random.Random) -> tuple[list[bytes], list[bytes]]:
+    """(stream seeds, profile seeds) of the shapes behind issue 11."""
+    stream = []
+    # fake-header floods: a header with a good HCS claiming the maximum length, every k bytes
+    for k in (8, 10, 17):
+        fake = hdlc(b"", length=0x7FF)[:9]
+        unit = fake + bytes(k - len(fake)) if k > len(fake) else fake
+        stream.append(unit * (4096 // len(unit)))
+    # wide tables: many unknown OBIS codes, then tiny error frames
+    for n in (60, 125):
+        wide = hdlc(push([(bytes((7, 1, 200, k, m, 255)), b"\x12" + m.to_bytes(2, "big")) for m in range(n)
+                          for k in (0,)]))
+        stream.append(wide + hdlc(b"\xe6\xe7\x00\x0f\x00") * 50)
+    # segment sequences: whole, with a gap, a damaged segment, a new push inside
+    info = push([(bytes((1, 0, c, 7, 0, 255)), b"\x06" + c.to_bytes(4, "big")) for c in (1, 2, 21, 22, 41, 42)])
+    for size in (8, 20, 33):
+        parts = [info[i : i + size] for i in range(0, len(info), size)]
+        segs = [hdlc(p, segmented=i < len(parts) - 1) for i, p in enumerate(parts)]
+        whole = hdlc(info) if len(info) < 2000 else b""
+        stream.append(b"".join(segs))
+        stream.append(b"".join(segs[:1] + segs[2:]))
+        bad = bytearray(segs[1])
+        bad[-2] ^= 0x55
+        stream.append(b"".join(segs[:1]) + bytes(bad) + b"".join(segs[2:]))
+        stream.append(b"".join(segs[:2]) + whole + b"".join(segs))
+        stream.append(b"".join(segs[:2]) + b"\x00\x01noise" + b"".join(segs[2:]))
+    # user profiles x frames: a JSON profile, a NUL, then frames
+    generic_bad = {"schema": 1, "id": "generic", "vendor": "x", "layout": "obis",
+                   "objects": {"foo": {"obis": "1-0:1.7.0.255"}}}
+    generic_ok = {"schema": 1, "id": "generic", "vendor": "x", "layout": "obis",
+                  "objects": {"list_version": {"obis": "1-1:0.2.129.255", "type": "string"},
+                              "meter_id": {"obis": "0-0:96.1.0.255", "type": "bytes"},
+                              "active_power_import": {"obis": "1-0:1.7.0.255", "unit": "W", "scaler": 3}}}
+    positional = {"schema": 1, "id": "user-pos", "vendor": "x", "layout": "positional",
+                  "list_versions": ["Foo_V1"], "timezone": "Europe/Oslo", "clock": {"policy": "standard"},
+                  "objects": {"list_version": {"type": "string"}, "a": {"scaler": -1, "unit": "V"},
+                              "b": {"type": "datetime"}},
+                  "lists": [{"name": "l", "elements": 3, "fields": ["list_version", "a", "b"]}]}
+    frames = [hdlc(push([(bytes((1, 0, 1, 7, 0, 255)), b"\x06\x00\x00\x00\x05")])),
+              bytes.fromhex("7ea02a410883130413e6e7000f400000000002030a06466f6f5f563109060100010700ff060000000551947e")]
+    profiles = []
+    for prof in (generic_bad, generic_ok, positional):
+        text = json.dumps(prof).encode()
+        profiles.append(text + b"\x00" + b"".join(frames))
+        profiles.append(text.replace(b'"scaler": 3', b'"scaler": 300') + b"\x00" + frames[1])
+    profiles.append(b'{"a":' * 200 + b"\x00" + frames[0])
+    return stream, profiles
+
+
 def write(dirpath: Path, data: bytes) -> None:
     (dirpath / hashlib.sha1(data).hexdigest()).write_bytes(data)
 
@@ -57,16 +138,26 @@ def main() -> int:
     out = Path(args.out)
     (out / "frame").mkdir(parents=True, exist_ok=True)
     (out / "stream").mkdir(parents=True, exist_ok=True)
+    (out / "profile").mkdir(parents=True, exist_ok=True)
     for f in frames:
         write(out / "frame", f)
     rng = random.Random(1)
+    extra_stream, extra_profile = adversarial(rng)
+    for data in extra_stream:
+        write(out / "stream", data)
+    for data in extra_profile:
+        write(out / "profile", data)
+    for f in rng.sample(frames, min(20, len(frames))):  # the profile harness on real frames too
+        write(out / "profile", json.dumps({"schema": 1, "id": "user-x", "vendor": "x", "layout": "obis",
+                                           "objects": {"x": {"obis": "1-0:1.7.0.255"}}}).encode() + b"\x00" + f)
     for _ in range(min(200, 4 * len(frames))):
         parts = []
         for f in rng.sample(frames, rng.randint(1, min(4, len(frames)))):
             parts.append(bytes(rng.randrange(256) for _ in range(rng.choice((0, 0, 1, 3)))))
             parts.append(f)
         write(out / "stream", b"".join(parts))
-    print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds in {out}")
+    print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds, "
+          f"{len(list((out / 'profile').iterdir()))} profile seeds in {out}")
     return 0
 
 

@@ -638,7 +638,8 @@ def axdr_values(draw: Callable, depth: int = 0) -> tuple[bytes, int, Any]:  # ty
         return E.float64(v), E.T_F64, v
     if kind == "datetime":
         c = draw(clocks(deviation=st.one_of(st.none(), st.integers(-840, 840)),
-                        status=st.one_of(st.none(), st.integers(0, 0xFE))))
+                        status=st.one_of(st.none(), st.integers(0, 0xFE)),
+                        hundredths=st.one_of(st.none(), st.integers(0, 99), st.integers(100, 0xFE))))
         raw = CosemDateTime(c.year, c.month, c.day, c.weekday, c.hour, c.minute, c.second,
                             c.hundredths, c.deviation, c.status)
         return E.date_time(c.encode()), E.T_DATETIME, (raw, c)

@@ -43,7 +43,9 @@ def expected_time(c: S.Clock, zone: str, policy: str) -> _dt.datetime | None:
         return None  # invalid clock
     if None in (c.year, c.month, c.day, c.hour, c.minute, c.second):
         return None  # wildcards
-    us = 0 if c.hundredths is None or c.hundredths > 99 else c.hundredths * 10_000
+    if c.hundredths is not None and c.hundredths > 99:
+        return None  # hundredths 0x64..0xFE: out of range (docs/clocks.md)
+    us = 0 if c.hundredths is None else c.hundredths * 10_000
     try:
         naive = _dt.datetime(c.year, c.month, c.day, c.hour, c.minute, c.second, us)  # type: ignore[arg-type]
     except ValueError:
@@ -190,10 +192,21 @@ def _generic_obis(i: int) -> bytes:
     return bytes((0, 0, 128, 0, i & 0xFF, 255))  # C=128: manufacturer-specific, unnamed
 
 
+def _frozen(tag: int, raw):  # type: ignore[no-untyped-def]
+    """A container as the public API gives it: a tuple of its values (nested
+    containers as nested tuples), no A-XDR tags."""
+    if tag in (E.T_ARRAY, E.T_STRUCT):
+        return tuple(_frozen(t, v) for t, v in raw)
+    return raw
+
+
 def _expected_generic_value(tag: int, raw):  # type: ignore[no-untyped-def]
     if tag == E.T_DATETIME:
         raw_dt, clock = raw
         return raw_dt, expected_time(clock, "UTC", "deviation")
+    if tag in (E.T_ARRAY, E.T_STRUCT):
+        frozen = _frozen(tag, raw)
+        return frozen, frozen
     return raw, raw
 
 
@@ -226,6 +239,8 @@ def test_every_axdr_type(impl, values, container) -> None:  # type: ignore[no-un
         assert _eq(r.raw, want_raw), (tag, r.raw, want_raw)
         assert _eq(r.value, want_value), (tag, r.value, want_value)
         assert r.scaler == 0
+        if tag in (E.T_ARRAY, E.T_STRUCT):  # immutable, public types (issue 11, F14)
+            assert type(r.value) is tuple and type(r.raw) is tuple
 
 
 @given(raw=st.integers(-(2**31), 2**31 - 1), scaler=st.integers(-128, 127),

@@ -25,6 +25,7 @@ from ._errors import (
     ProfileError,
     ProfileMismatchError,
     SegmentedFrameError,
+    UnexpectedError,
     UnsupportedApduError,
 )
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Reading, Unit
@@ -67,6 +68,7 @@ __all__ = [
     "Reading",
     "SegmentedFrameError",
     "Unit",
+    "UnexpectedError",
     "UnsupportedApduError",
     "__version__",
     "builtin_profiles",

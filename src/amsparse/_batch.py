@@ -44,7 +44,9 @@ from ._errors import (
     IncompleteFrameError,
     ProfileMismatchError,
     SegmentedFrameError,
+    UnexpectedError,
     UnsupportedApduError,
+    as_decode_error,
 )
 
 __all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "decode_batch"]
@@ -64,6 +66,7 @@ ERROR_CODES = {
     6: "SegmentedFrameError",
     7: "ProfileMismatchError",
     8: "DecodeError",
+    9: "UnexpectedError",
 }
 # most specific first (subclasses before their bases)
 _CODE_OF: list[tuple[type, int]] = [
@@ -72,6 +75,7 @@ _CODE_OF: list[tuple[type, int]] = [
     (SegmentedFrameError, 6),
     (UnsupportedApduError, 5),
     (ProfileMismatchError, 7),
+    (UnexpectedError, 9),
     (FrameError, 2),
     (ApduError, 4),
     (DecodeError, 8),
@@ -86,6 +90,12 @@ _I64_MAX = 2**63 - 1
 
 #: bytes scanned per step of a capture (bounds the scanner's transient item list)
 _CHUNK = 1 << 20
+
+#: default bound on the reading columns of one table.  Memory is rows x columns
+#: (every row has a cell in every column), so a capture that names thousands of
+#: OBIS codes once and then sends many rows would otherwise need gigabytes; a
+#: frame that would add columns beyond the bound becomes an error row instead.
+MAX_COLUMNS = 256
 
 Source = Union[bytes, bytearray, memoryview, Iterable[bytes]]
 
@@ -109,7 +119,7 @@ class FrameTable:
 
     __slots__ = (
         "columns", "raw", "scalers", "codes", "categories", "_cat_index",
-        "header_time", "meter_time", "status", "errors", "bytes_discarded", "_n",
+        "header_time", "meter_time", "status", "errors", "bytes_discarded", "_n", "_max_columns",
     )
 
     def __init__(self) -> None:
@@ -125,13 +135,37 @@ class FrameTable:
         self.errors: dict[int, str] = {}
         self.bytes_discarded = 0
         self._n = 0
+        self._max_columns = MAX_COLUMNS
 
     # -- building ----------------------------------------------------------------
+    # Reading columns are padded lazily (as the compiled writer does): a row
+    # costs what its own readings cost, not one write per column; _finish()
+    # pads every column to the row count.
     def _new_column(self, name: str) -> None:
-        n = self._n
-        self.columns[name] = array("d", [_NAN]) * n
-        self.raw[name] = array("q", [RAW_MISSING]) * n
-        self.scalers[name] = array("b", [0]) * n
+        self.columns[name] = array("d")
+        self.raw[name] = array("q")
+        self.scalers[name] = array("b")
+
+    def _pad(self, name: str, n: int) -> None:
+        col = self.columns[name]
+        k = n - len(col)
+        if k > 0:
+            col.extend(array("d", [_NAN]) * k)
+            self.raw[name].extend(array("q", [RAW_MISSING]) * k)
+            self.scalers[name].extend(array("b", [0]) * k)
+
+    def _finish(self) -> "FrameTable":
+        for name in self.columns:
+            self._pad(name, self._n)
+        return self
+
+    def _budget(self, f: Any) -> None:
+        new = {name for name, value in zip(f._names, f._values)
+               if (type(value) is int or type(value) is float) and name not in self.columns}
+        if new and len(self.columns) + len(new) > self._max_columns:
+            raise DecodeError(
+                f"frame would add {len(new)} reading column(s) to the {len(self.columns)} the table has, "
+                f"beyond max_columns={self._max_columns}", None)
 
     def _code(self, key: str, value: str | None) -> int:
         if value is None:
@@ -151,14 +185,11 @@ class FrameTable:
             self.codes[key].append(-1)
         self.header_time.append(NAT)
         self.meter_time.append(NAT)
-        for name in self.columns:
-            self.columns[name].append(_NAN)
-            self.raw[name].append(RAW_MISSING)
-            self.scalers[name].append(0)
         self._n = row + 1
 
     def _append_frame(self, f: Any) -> None:
         # Frame internals are read directly: no Reading objects are built
+        self._budget(f)  # may raise: before anything of the row is written
         self.status.append(0)
         codes = self.codes
         codes["profile_id"].append(self._code("profile_id", f.profile_id))
@@ -169,7 +200,7 @@ class FrameTable:
         self.header_time.append(epoch_us(f.header_time))
         self.meter_time.append(epoch_us(f.meter_time))
         columns = self.columns
-        seen = 0
+        row = self._n
         for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
             t = type(value)
             if t is not int and t is not float:
@@ -178,20 +209,14 @@ class FrameTable:
             if col is None:
                 self._new_column(name)
                 col = columns[name]
-            elif len(col) > self._n:
+            elif len(col) > row:
                 continue  # a name twice in one frame: the first one wins
+            if len(col) < row:
+                self._pad(name, row)
             col.append(value)
             self.raw[name].append(raw if type(raw) is int and _I64_MIN <= raw <= _I64_MAX else RAW_MISSING)
             self.scalers[name].append(scaler if -128 <= scaler <= 127 else 0)
-            seen += 1
-        self._n += 1
-        if seen != len(columns):
-            n = self._n
-            for name, col in columns.items():
-                if len(col) < n:
-                    col.append(_NAN)
-                    self.raw[name].append(RAW_MISSING)
-                    self.scalers[name].append(0)
+        self._n = row + 1
 
     # -- access ------------------------------------------------------------------
     def __len__(self) -> int:
@@ -323,12 +348,15 @@ def _need(module: str, extra: str) -> Any:
 
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
-    max_frame_size: int = 2050,
+    max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS,
 ) -> FrameTable:
-    from ._profiles import builtin_profiles
+    from ._options import check_size, prepare
     from ._stream import _hdlc_error, _scan
 
-    ps = builtin_profiles() if profiles is None else profiles
+    # every option is checked first, whatever the backend and the input (amsparse._options)
+    ps, _ = prepare(profiles, profile, tz)
+    max_frame_size = check_size("max_frame_size", max_frame_size, 9)
+    max_columns = check_size("max_columns", max_columns, 0)
     kw: dict[str, Any] = {}
     if profile is not None:
         kw["profile"] = profile
@@ -336,10 +364,11 @@ def _decode_batch(
         kw["tz"] = tz
     decode = impl.decode_frame
     table = FrameTable()
+    table._max_columns = max_columns
     append, reject = table._append_frame, table._append_error
     # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
     writer_cls = getattr(impl, "TableWriter", None)
-    writer = writer_cls(table, profiles, profile, tz) if writer_cls is not None else None
+    writer = writer_cls(table, profiles, profile, tz, max_columns) if writer_cls is not None else None
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
         # scan a window at a time: the scanner's item list stays small
@@ -360,14 +389,13 @@ def _decode_batch(
                     elif kind == 1:
                         try:
                             frame = decode(buf[start:stop], ps, **kw)
-                        except DecodeError as e:
-                            reject(e)
-                        else:
                             append(frame)
+                        except Exception as e:  # any failure is this frame's row, not the batch's end
+                            reject(as_decode_error(e))
                     else:
                         reject(_hdlc_error(buf, start))
             if final:
-                return writer.finish() if writer is not None else table
+                return writer.finish() if writer is not None else table._finish()
     if writer is not None:
         add = writer.add_raw
         for raw in source:
@@ -376,11 +404,10 @@ def _decode_batch(
     for raw in source:
         try:
             frame = decode(raw, ps, **kw)
-        except DecodeError as e:
-            reject(e)
-        else:
             append(frame)
-    return table
+        except Exception as e:  # any failure is this frame's row, not the batch's end
+            reject(as_decode_error(e))
+    return table._finish()
 
 
 def decode_batch(
@@ -389,10 +416,16 @@ def decode_batch(
     *,
     profile: Any = None,
     tz: str | None = None,
+    max_frame_size: int = 2050,
+    max_columns: int = MAX_COLUMNS,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
-    exceptions.  Uses the compiled core when it is available."""
+    exceptions.  Uses the compiled core when it is available.
+
+    ``max_columns`` bounds the reading columns (memory is rows x columns): a
+    frame that would add columns beyond it becomes an error row
+    (``DecodeError``, status 8)."""
     from ._select import impl
 
-    return _decode_batch(source, profiles, profile, tz, impl)
+    return _decode_batch(source, profiles, profile, tz, impl, max_frame_size, max_columns)

@@ -5,7 +5,13 @@ with the package (one per vendor and list) and says so.
 
 Input may be hex text (one frame per line; spaces, ``#`` comments allowed) or a
 raw binary capture (bytes as read from the serial port); raw captures are cut
-into frames by the stream decoder, which reports noise it skipped.
+into frames by the stream decoder, which reports noise it skipped.  Files and
+stdin are read in chunks (a capture of any size runs in bounded memory).
+
+Output is safe for a terminal and for strict parsers: ``--json`` prints strict
+JSON (NaN and infinities as ``null``, nested values as arrays, bytes as hex,
+non-ASCII escaped), and every human-readable line has its control characters
+escaped (``\x1b``), so meter strings cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -13,31 +19,61 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import string
 import sys
 from importlib import resources
-from typing import Any, Iterator, TextIO
+from typing import Any, BinaryIO, Iterable, Iterator, TextIO
 
-from . import BACKEND, __version__
-from ._errors import DecodeError, ProfileError
+from . import BACKEND, __version__, _options
+from ._errors import ProfileError, as_decode_error
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
 from ._select import impl
 
 _HEX = set(string.hexdigits + " \t\r\n:")
+#: bytes read from a file or stdin at a time
+CHUNK = 1 << 16
 
 
 def _jsonable(v: Any) -> Any:
+    """A value as strict JSON can carry it (``json.dumps(allow_nan=False)``)."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None  # NaN, +-Infinity: null
     if isinstance(v, _dt.datetime):
         return v.isoformat()
-    if isinstance(v, bytes):
-        return v.hex()
+    if isinstance(v, (bytes, bytearray)):
+        return bytes(v).hex()
     if isinstance(v, (CosemDateTime, CosemDate, CosemTime)):
         return str(v)
-    if isinstance(v, tuple):
+    if isinstance(v, (tuple, list)):
         return [_jsonable(x) for x in v]
-    return v
+    return str(v)
+
+
+def _escape(text: str) -> str:
+    """``text`` with every non-printable character (C0/C1 controls, ESC, DEL,
+    bidi and other format characters) written as a Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+class _SafeText:
+    """A text stream whose writes have control characters escaped (newlines
+    between lines are kept): what a meter sends never reaches the terminal raw."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self._raw = raw
+
+    def write(self, text: str) -> int:
+        return self._raw.write("\n".join(_escape(line) for line in text.split("\n")))
+
+    def flush(self) -> None:
+        self._raw.flush()
 
 
 def _frame_json(frame: Frame, label: str) -> str:
@@ -50,7 +86,8 @@ def _frame_json(frame: Frame, label: str) -> str:
         "meter_type": frame.meter_type,
         "values": {k: _jsonable(v) for k, v in frame.as_dict().items()},
     }
-    return json.dumps(d, ensure_ascii=False)
+    # strict (allow_nan=False: _jsonable made NaN null) and ASCII: no raw control character
+    return json.dumps(d, ensure_ascii=True, allow_nan=False)
 
 
 def _fmt(v: Any) -> str:
@@ -79,62 +116,87 @@ def _print_table(frame: Frame, label: str, out: TextIO) -> None:
     out.write("\n")
 
 
-def _units_from_text(text: str, label: str) -> Iterator[tuple[str, bytes]]:
-    for n, line in enumerate(text.splitlines(), 1):
+def _units_from_lines(lines: Iterable[str], label: str) -> Iterator[tuple[str, bytes]]:
+    for n, line in enumerate(lines, 1):
         line = line.split("#", 1)[0].strip().replace(" ", "").replace(":", "")
         if not line:
             continue
         try:
             yield f"{label}:{n}", bytes.fromhex(line)
         except ValueError:
-            raise SystemExit(f"amsparse: {label} line {n} is not hex")
+            raise SystemExit(f"amsparse: {_escape(label)} line {n} is not hex")
 
 
-def _inputs(arg: str | None) -> tuple[str, list[tuple[str, bytes]], bool]:
-    """-> (description, [(label, data)], is_raw_stream)"""
+def _units_from_text(text: str, label: str) -> Iterator[tuple[str, bytes]]:
+    return _units_from_lines(text.splitlines(), label)
+
+
+def _is_hex_text(head: bytes) -> bool:
+    try:
+        text = head.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    return set("\n".join(line.split("#", 1)[0] for line in text.splitlines())) <= _HEX
+
+
+def _open_input(arg: str | None) -> tuple[str, Any, BinaryIO | None]:
+    """-> (label, hex units or None, binary stream to read in chunks or None)"""
     if arg is None:
         text = resources.files("amsparse").joinpath("data/sample.hex").read_text(encoding="utf-8")
-        return "the bundled sample capture", list(_units_from_text(text, "sample")), False
+        return "sample", list(_units_from_text(text, "sample")), None
     if arg == "-":
-        data = sys.stdin.buffer.read()
-        label = "stdin"
-    elif set(arg) <= _HEX and len(arg.replace(" ", "")) >= 16 and not os.path.exists(arg):
+        return "stdin", None, sys.stdin.buffer
+    if set(arg) <= _HEX and len(arg.replace(" ", "")) >= 16 and not os.path.exists(arg):
         # a hex frame (checked before open(): long hex is not a valid file name)
-        return "hex argument", list(_units_from_text(arg, "arg")), False
-    else:
-        try:
-            with open(arg, "rb") as fh:
-                data = fh.read()
-            label = arg
-        except FileNotFoundError:
-            raise SystemExit(f"amsparse: no such file, and not a hex frame: {arg}")
-        except OSError as e:
-            raise SystemExit(f"amsparse: cannot read {arg}: {e.strerror}")
+        return "arg", list(_units_from_text(arg, "arg")), None
     try:
-        text = data.decode("ascii")
-        stripped = "\n".join(l.split("#", 1)[0] for l in text.splitlines())
-        if set(stripped) <= _HEX:
-            return label, list(_units_from_text(text, label)), False
-    except UnicodeDecodeError:
-        pass
-    return label, [(label, data)], True
+        return arg, None, open(arg, "rb")  # noqa: SIM115 - closed by _units()
+    except FileNotFoundError:
+        raise SystemExit(f"amsparse: no such file, and not a hex frame: {_escape(arg)}")
+    except OSError as e:
+        raise SystemExit(f"amsparse: cannot read {_escape(arg)}: {e.strerror}")
 
 
-def _decode_stream(data: bytes, label: str, profiles: ProfileSet, kw: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Cut a raw capture into frames (flag + length field), yielding
-    (label, frame-or-error) and reporting skipped bytes."""
-    try:
-        from ._stream import StreamDecoder
-    except ImportError:  # pragma: no cover - stream module is part of the package
-        StreamDecoder = None  # type: ignore[assignment]
-    if StreamDecoder is not None:
-        dec = StreamDecoder(profiles, **kw)
-        n = 0
-        for ev in dec.feed(data) + dec.flush():
+def _chunks(fh: BinaryIO, head: bytes) -> Iterator[bytes]:
+    if head:
+        yield head
+    while True:
+        data = fh.read(CHUNK)
+        if not data:
+            return
+        yield data
+
+
+def _events(fh: BinaryIO, label: str, profiles: ProfileSet, kw: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(label, frame-or-rejection-event) for the input: hex lines decoded one
+    by one, or a raw capture fed to the stream decoder a chunk at a time."""
+    from ._stream import StreamDecoder
+
+    head = fh.read(CHUNK)
+    if _is_hex_text(head):
+        # hex text: line by line (a line may continue into the next chunk)
+        def lines() -> Iterator[str]:
+            pending = b""
+            for data in _chunks(fh, head):
+                pending += data
+                *done, pending = pending.split(b"\n")
+                for line in done:
+                    yield line.decode("ascii", "replace")
+            if pending:
+                yield pending.decode("ascii", "replace")
+
+        for lab, data in _units_from_lines(lines(), label):
+            yield lab, data
+        return
+    dec = StreamDecoder(profiles, **kw)
+    n = 0
+    for data in _chunks(fh, head):
+        for ev in dec.feed(data):
             n += 1
             yield f"{label}#{n}", ev
-        return
-    raise SystemExit("amsparse: raw binary captures need the stream decoder")
+    for ev in dec.flush():
+        n += 1
+        yield f"{label}#{n}", ev
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,45 +233,55 @@ def _main(argv: list[str] | None) -> int:
     try:
         profiles = load_profiles(*args.profiles) if args.profiles else builtin_profiles()
     except ProfileError as e:
-        print(f"amsparse: {e}", file=sys.stderr)
+        print(f"amsparse: {_escape(str(e))}", file=sys.stderr)
         return 2
     kw: dict[str, Any] = {}
     if args.profile:
         kw["profile"] = args.profile
     if args.tz:
         kw["tz"] = args.tz
-    what, units, raw = _inputs(args.input)
-    out = sys.stdout
+    # checked now (the stream decoder would, too): an unknown id or zone is a usage error
+    try:
+        _options.prepare(profiles, kw.get("profile"), kw.get("tz"))
+    except (TypeError, ValueError, LookupError) as e:
+        print(f"amsparse: {_escape(str(e))}", file=sys.stderr)
+        return 2
+    label, units, fh = _open_input(args.input)
+    out = _SafeText(sys.stdout)
+    err = _SafeText(sys.stderr)
     if args.input is None and not args.json:
         out.write(f"Decoding the bundled sample capture ({len(units)} real frames from Aidon, Kaifa, "
                   f"Kamstrup and Landis+Gyr meters; {BACKEND} backend).\n"
                   "Pass a hex string, a file or - to decode your own.\n\n")
+    if fh is not None:
+        items: Iterable[tuple[str, Any]] = _events(fh, label, profiles, kw)
+    else:
+        items = units
     ok = bad = 0
-    for label, data in units:
-        try:
-            if raw:
-                for lab, ev in _decode_stream(data, label, profiles, kw):
-                    frame = getattr(ev, "frame", None)
-                    if frame is not None:
-                        ok += 1
-                        out.write(_frame_json(frame, lab) + "\n") if args.json else _print_table(frame, lab, out)
-                    else:
-                        bad += 1
-                        print(f"{lab}: {ev}", file=sys.stderr)
-                continue
-            frame = impl.decode_frame(data, profiles, **kw)
-        except DecodeError as e:
-            bad += 1
-            print(f"{label}: {type(e).__name__}: {e}", file=sys.stderr)
-            continue
-        except ValueError as e:  # unknown --profile id
-            print(f"amsparse: {e}", file=sys.stderr)
-            return 2
-        ok += 1
-        if args.json:
-            out.write(_frame_json(frame, label) + "\n")
-        else:
-            _print_table(frame, label, out)
+    try:
+        for lab, item in items:
+            if isinstance(item, (bytes, bytearray)):  # one hex frame
+                try:
+                    frame = impl.decode_frame(item, profiles, **kw)
+                except Exception as e:  # any failure is this frame's, as in the stream
+                    e = as_decode_error(e)
+                    bad += 1
+                    err.write(f"{lab}: {type(e).__name__}: {e}\n")
+                    continue
+            else:
+                frame = getattr(item, "frame", None)
+                if frame is None:  # a rejected frame, or bytes skipped
+                    bad += 1
+                    err.write(f"{lab}: {item}\n")
+                    continue
+            ok += 1
+            if args.json:
+                sys.stdout.write(_frame_json(frame, lab) + "\n")  # ASCII-only JSON
+            else:
+                _print_table(frame, lab, out)
+    finally:
+        if fh is not None and fh is not sys.stdin.buffer:
+            fh.close()
     if not args.json:
         out.write(f"{ok} frame(s) decoded, {bad} rejected.\n")
     return 0 if ok or not bad else 1

@@ -108,7 +108,8 @@ from ._errors import (
     SegmentedFrameError,
     UnsupportedApduError,
 )
-from ._model import Frame
+from ._model import Frame, freeze as _freeze
+from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT, prepare as _options_prepare
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
@@ -964,7 +965,9 @@ cdef object _finish(_Plan plan, list elements, object header, object invoke_id, 
             units[j] = -1
             j += 1
             continue
-        if kind == KIND_STRING and tag == T_OCTETS:
+        if tag == T_ARRAY or tag == T_STRUCT:
+            value = _freeze(value)  # a nested value: a tuple of public types, immutable
+        elif kind == KIND_STRING and tag == T_OCTETS:
             value = value.decode("latin-1")
         out_raws.append(value)
         if kind == KIND_STRING and isinstance(value, str):
@@ -1118,7 +1121,8 @@ cdef inline bint _complete(const unsigned char* b) noexcept:
         return False
     if year < 1 or year > 9999 or month < 1 or month > 12 or day < 1 or day > _mdays(year, month):
         return False
-    return b[5] <= 23 and b[6] <= 59 and b[7] <= 59
+    # hundredths 0x64..0xFE are out of range (FF: not specified, read as 0)
+    return b[5] <= 23 and b[6] <= 59 and b[7] <= 59 and (b[8] <= 99 or b[8] == 0xFF)
 
 
 cdef inline int _us_of(const unsigned char* b) noexcept:
@@ -1786,7 +1790,11 @@ cdef class _Template:
     # the object path's cache also keys on what the plan was made for
     cdef _Plan plan
     cdef object ps, prof, tz
-    cdef object owner        # the batch writer's _Entry
+    # the batch writer's _Entry, borrowed: the writer owns its entries and its
+    # template table, and only its own _fast() reads this.  A reference would make
+    # entry -> tpls -> template -> entry a cycle that only the cyclic GC frees
+    # (issue 11, F3): with this, a writer's templates go with the writer.
+    cdef PyObject* owner
     # the batch writer's store program: per numeric column of the frame, where
     # its payload is and how to store it (prog_n -1: none)
     cdef int prog_n
@@ -1811,6 +1819,7 @@ cdef class _Template:
         self.prog_col = self.prog_j = self.prog_sc = self.prog_node = NULL
         self.prog_tag = NULL
         self.prog_pos = NULL
+        self.owner = NULL
 
     def __dealloc__(self):
         free(self.prog_col)
@@ -2143,27 +2152,21 @@ cdef object _decode_info(
     return result
 
 
-cdef object _BUILTIN_PS = None   # builtin_profiles() is compiled once and never replaced
+cdef object _LAST_OPTIONS = None   # (profiles, profile, tz, ps, prof) last validated
 
 
-cdef tuple _prepare(object profiles, object profile):
-    global _BUILTIN_PS
-    if profiles is None:
-        if _BUILTIN_PS is None:
-            _BUILTIN_PS = _builtin_profiles()
-        ps = _BUILTIN_PS
-    else:
-        ps = profiles
-    if profile is None:
-        return ps, None
-    if isinstance(profile, str):
-        try:
-            return ps, ps[profile]
-        except KeyError:
-            raise ValueError(
-                f"no profile with id {profile!r} (have: {', '.join(p.id for p in ps)})"
-            ) from None
-    return ps, profile
+cdef tuple _prepare(object profiles, object profile, object tz):
+    """The options, checked by amsparse._options.prepare (shared with the twin);
+    the last combination checked is remembered (one tuple: one atomic read)."""
+    global _LAST_OPTIONS
+    cdef object last = _LAST_OPTIONS
+    if (last is not None and (<tuple>last)[0] is profiles and (<tuple>last)[1] is profile
+            and (<tuple>last)[2] is tz):
+        return (<tuple>last)[3], (<tuple>last)[4]
+    ps, prof = _options_prepare(profiles, profile, tz)
+    if tz is None or type(tz) is str:
+        _LAST_OPTIONS = (profiles, profile, tz, ps, prof)
+    return ps, prof
 
 
 cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
@@ -2191,7 +2194,7 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     return _decode_hdlc(_as_bytes(data), ps, prof, tz)
 
 
@@ -2241,7 +2244,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         return i, 0, 0
     view = buf
     base = &view[0]
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     while i < n:
         it = <tuple>items[i]
         if <int>it[0] != 1:
@@ -2257,7 +2260,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
             frame = _decode_hdlc(raw, ps, prof, tz)
-        except DecodeError as e:
+        except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:
             events.append(_frame_event(event_cls, frame, raw))
@@ -2272,9 +2275,11 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
     cdef const unsigned char* d
     cdef Py_ssize_t n
     cdef bint llc
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     d = <const unsigned char*>PyBytes_AS_STRING(buf)
     n = PyBytes_GET_SIZE(buf)
+    if n > _MAX_APDU_INPUT:
+        raise ApduError(f"APDU of {n} bytes is larger than decode_apdu accepts ({_MAX_APDU_INPUT})", None)
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
     return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
 
@@ -2309,6 +2314,7 @@ from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
 import array as _pyarray
 from ._batch import epoch_us as _epoch_us, _error_code
+from ._errors import as_decode_error as _as_decode_error
 from ._scan_c cimport scan_core
 
 cdef long long RAW_MISSING_Q = LLONG_MIN
@@ -2321,6 +2327,9 @@ cdef enum:
     TEXT_SETS = 64         # remembered texts per key: sets (power of two) ...
     TEXT_WAYS = 4          # ... of this many
     ENTRY_TEMPLATES = 16   # templates kept per shape
+
+cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
+from ._batch import MAX_COLUMNS as _MAX_COLUMNS
 
 
 
@@ -2366,7 +2375,7 @@ cdef class TableWriter:
     cdef long long** pq
     cdef signed char** pb
     cdef Py_ssize_t* filled
-    cdef int ncols, ccap
+    cdef int ncols, ccap, max_columns
     cdef Py_ssize_t rows, cap
     cdef carray.array status, header_time, meter_time
     cdef list cat                      # 5 array('i') in _CATEGORICAL order
@@ -2383,6 +2392,7 @@ cdef class TableWriter:
     cdef unsigned char tc_txt[3][TEXT_SETS * TEXT_WAYS][TEXT_KEEP]
     cdef int tc_len[3][TEXT_SETS * TEXT_WAYS]
     cdef int tc_code[3][TEXT_SETS * TEXT_WAYS]
+    cdef signed char tc_kind[3][TEXT_SETS * TEXT_WAYS]   # the declared kind the code was made under
     cdef int tc_last[3]
     cdef unsigned char tc_next[3][TEXT_SETS]
     # during add_scan: the buffer, the rejection callback, bytes discarded
@@ -2402,11 +2412,12 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None):
+    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS):
         cdef int k, j
         self.table = table
-        self.ps, self.prof = _prepare(profiles, profile)
+        self.ps, self.prof = _prepare(profiles, profile, tz)
         self.tz = tz
+        self.max_columns = max_columns
         if table._n or table.columns:
             raise ValueError("TableWriter needs an empty FrameTable")
         self.col_of = {}
@@ -2475,11 +2486,27 @@ cdef class TableWriter:
         self.rows = r + 1
         return r
 
+    cdef int _budget(self, object names) except -1:
+        """Raise (before anything is written) when the reading columns
+        ``names`` would take the table beyond ``max_columns`` (issue 11, F2:
+        memory is rows x columns, so the columns are bounded)."""
+        cdef Py_ssize_t new = 0
+        cdef set seen = set()
+        for name in names:
+            if name not in self.col_of and name not in seen:
+                seen.add(name)
+                new += 1
+        if new and self.ncols + new > self.max_columns:
+            raise _column_budget_error(self.max_columns, self.ncols, new)
+        return 0
+
     cdef int _column(self, object name) except -1:
         cdef object c = self.col_of.get(name)
         cdef int k
         if c is not None:
             return <int>c
+        if self.ncols >= self.max_columns:  # pragma: no cover - _budget() checked first
+            raise _column_budget_error(self.max_columns, self.ncols, 1)
         if self.ncols == self.ccap:
             k = 16 if self.ccap == 0 else self.ccap * 2
             self.pd = <double**>_grow(self.pd, k * sizeof(double*))
@@ -2533,12 +2560,22 @@ cdef class TableWriter:
         """Rows written so far."""
         return self.rows
 
+    @property
+    def capacity(self):
+        """Rows the columns have room for (reserve() and geometric growth)."""
+        return self.cap
+
     def reserve(self, Py_ssize_t rows):
         """Make room for ``rows`` rows in every column at once (decode_batch
         estimates the total from the first window of a capture): the columns
         then grow by one reallocation instead of a doubling series, which
         copies and first-touches the memory again each time.  finish() cuts
-        what is not used."""
+        what is not used.  An estimate is only an estimate (a dense start, then
+        noise): at most RESERVE_BYTES are reserved this way, beyond that the
+        columns grow geometrically with the rows actually written."""
+        cdef Py_ssize_t row_bytes = 37 + 17 * (self.ncols if self.ncols > 0 else 1)
+        if rows > RESERVE_BYTES // row_bytes:
+            rows = RESERVE_BYTES // row_bytes
         if rows > self.cap:
             self._resize_all(rows)
 
@@ -2560,9 +2597,12 @@ cdef class TableWriter:
 
     cpdef add_frame(self, f):
         """A row from a decoded Frame (FrameTable._append_frame)."""
-        cdef Py_ssize_t r = self._row()
+        cdef Py_ssize_t r
         cdef int c
         cdef object name, raw, scaler, value, t
+        self._budget([name for name, value in zip(f._names, f._values)
+                      if type(value) is int or type(value) is float])
+        r = self._row()
         code = self.table._code
         self.pcat[0][r] = code("profile_id", f.profile_id)
         self.pcat[1][r] = code("list_name", f.list_name)
@@ -2586,14 +2626,13 @@ cdef class TableWriter:
     def add_raw(self, data):
         """One frame given on its own (decode_batch over an iterable)."""
         cdef bytes b = _as_bytes(data)
-        if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
-            return
         try:
+            if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
+                return
             frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
-        except DecodeError as e:
-            self.add_error(e)
-        else:
-            self.add_frame(frame)
+            self.add_frame(frame)  # may refuse (column budget) before writing the row
+        except Exception as e:  # any failure is this frame's row, not the batch's end
+            self.add_error(_as_decode_error(e))
 
     def add_scan(self, buf, Py_ssize_t start, Py_ssize_t end, Py_ssize_t max_frame_size,
                  bint shared, bint final, reject_hdlc):
@@ -2623,14 +2662,13 @@ cdef class TableWriter:
         if kind == 0:
             self.sdiscarded += stop - start
         elif kind == 1:
-            if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
-                return 0
             try:
+                if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
+                    return 0
                 frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
-            except DecodeError as e:
-                self.add_error(e)
-            else:
-                self.add_frame(frame)
+                self.add_frame(frame)  # may refuse (column budget) before writing the row
+            except Exception as e:  # any failure is this frame's row, not the batch's end
+                self.add_error(_as_decode_error(e))
         else:
             self.add_error(self.sreject(b, start))
         return 0
@@ -2683,6 +2721,16 @@ cdef class TableWriter:
         e.kind = <signed char*>malloc(nout + 1)
         if e.el_of == NULL or e.col == NULL or e.dsc == NULL or e.kind == NULL:
             raise MemoryError()
+        numeric = []
+        for i in range(nel):  # the columns this shape needs, checked before any is made
+            tag = nodes[els[i].node].tag
+            if tag == T_NULL:
+                continue
+            if j < nout and _is_numeric(tag):
+                numeric.append(plan.names[j])
+            j += 1
+        self._budget(numeric)
+        j = 0
         for i in range(nel):
             tag = nodes[els[i].node].tag
             if tag == T_NULL:
@@ -2726,13 +2774,13 @@ cdef class TableWriter:
         if nd.length <= TEXT_KEEP:
             # the slot this template's meter used last time, else the last slot: no hashing
             slot = t.tc_hint[which] if (t is not None and t.tc_hint[which] >= 0) else self.tc_last[which]
-            if (self.tc_len[which][slot] == nd.length
+            if (self.tc_len[which][slot] == nd.length and self.tc_kind[which][slot] == kind
                     and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                 return self.tc_code[which][slot]
             base = <int>(_hash_bytes(d + nd.pos, nd.length, <uint64_t>which) & (TEXT_SETS - 1)) * TEXT_WAYS
             for way in range(TEXT_WAYS):
                 slot = base + way
-                if (self.tc_len[which][slot] == nd.length
+                if (self.tc_len[which][slot] == nd.length and self.tc_kind[which][slot] == kind
                         and memcmp(self.tc_txt[which][slot], d + nd.pos, nd.length) == 0):
                     self.tc_last[which] = slot
                     if t is not None:
@@ -2747,6 +2795,7 @@ cdef class TableWriter:
         if nd.length <= TEXT_KEEP:
             memcpy(self.tc_txt[which][slot], d + nd.pos, nd.length)
             self.tc_len[which][slot] = <int>nd.length
+            self.tc_kind[which][slot] = <signed char>kind   # a string is trimmed, bytes are not
             self.tc_code[which][slot] = code
             self.tc_last[which] = slot
             if t is not None:
@@ -2797,7 +2846,7 @@ cdef class TableWriter:
         tkey = _frame_key(d, n, h.info_start, pos, end)
         t = self.templates.find(tkey, d, n)
         if t is not None:
-            e = <_Entry>t.owner
+            e = <_Entry>t.owner   # borrowed (see _Template.owner)
             np = t.tnodes     # numbers are read from d by the store program (strings, clocks: positions)
             ep = t.tels
         else:  # walk it
@@ -2816,7 +2865,7 @@ cdef class TableWriter:
                 t = _Template()
                 t.make(d, n, h.info_start, hdr, nodes, nn, els, nel,
                        _version_el(nodes, els, nel, flayout))
-                t.owner = e
+                t.owner = <PyObject*>e
                 t.make_program(e.nout, e.el_of, e.col, nodes, els)
                 e.tpls.append(t)
                 self.templates.put(tkey, t)
@@ -2924,6 +2973,12 @@ cdef class TableWriter:
                 continue
             self._put(c, r, _pow10_scaled(<double>iv, sc), iv, <signed char>sc)
         return 1
+
+
+cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
+    return DecodeError(
+        f"frame would add {new} reading column(s) to the {ncols} the table has, "
+        f"beyond max_columns={max_columns}", None)
 
 
 cdef inline double _pow10_scaled(double v, int sc) noexcept:

@@ -28,7 +28,8 @@ from ._errors import (
     SegmentedFrameError,
     UnsupportedApduError,
 )
-from ._model import Frame
+from ._model import Frame, freeze
+from ._options import MAX_APDU_INPUT
 from ._profiles import (
     KIND_BYTES,
     KIND_DATETIME,
@@ -480,7 +481,9 @@ def _resolve(
             scalers[j] = 0
             units[j] = -1
             continue
-        if kind == KIND_STRING and tag == T_OCTETS:
+        if tag == T_ARRAY or tag == T_STRUCT:
+            value = freeze(value)  # a nested value: a tuple of public types, immutable
+        elif kind == KIND_STRING and tag == T_OCTETS:
             value = value.decode("latin-1")
         out_raws.append(value)
         if kind == KIND_STRING and isinstance(value, str):
@@ -594,16 +597,13 @@ def _decode_info(
     return _resolve(layout, elements, count, profiles, profile, source, tz, header, invoke_id, address, body_pos)
 
 
-def _prepare(profiles: ProfileSet | None, profile: str | CompiledProfile | None) -> tuple[ProfileSet, CompiledProfile | None]:
-    from ._profiles import builtin_profiles
+def _prepare(
+    profiles: ProfileSet | None, profile: str | CompiledProfile | None, tz: str | None = None
+) -> tuple[ProfileSet, CompiledProfile | None]:
+    """Options checked as every entry point checks them (amsparse._options)."""
+    from ._options import prepare
 
-    ps = builtin_profiles() if profiles is None else profiles
-    if isinstance(profile, str):
-        try:
-            return ps, ps[profile]
-        except KeyError:
-            raise ValueError(f"no profile with id {profile!r} (have: {', '.join(p.id for p in ps)})") from None
-    return ps, profile
+    return prepare(profiles, profile, tz)
 
 
 def decode_frame(
@@ -615,7 +615,7 @@ def decode_frame(
 ) -> Frame:
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
     data = bytes(data)
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
     dest, src, control, segmented, start, end = parse_hdlc(data)
     if segmented:
         raise SegmentedFrameError(
@@ -634,7 +634,9 @@ def decode_apdu(
 ) -> Frame:
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
     data = bytes(data)
-    ps, prof = _prepare(profiles, profile)
+    ps, prof = _prepare(profiles, profile, tz)
+    if len(data) > MAX_APDU_INPUT:
+        raise ApduError(f"APDU of {len(data)} bytes is larger than decode_apdu accepts ({MAX_APDU_INPUT})", None)
     llc = len(data) >= 3 and data[0] == 0xE6 and data[1] == 0xE7 and data[2] == 0x00
     return _decode_info(data, 0, len(data), ps, prof, source, tz, None, llc)
 

@@ -15,7 +15,8 @@ test can compare ``type(exc)`` across backends.  Every error raised because of
     │   │   └── SegmentedFrameError       frame is one segment of a longer APDU
     │   ├── ApduError                     LLC, DLMS APDU, A-XDR structure
     │   │   └── UnsupportedApduError      encrypted / block-transfer / other APDUs
-    │   └── ProfileMismatchError          no profile fits a value-only (positional) list
+    │   ├── ProfileMismatchError          no profile fits a value-only (positional) list
+    │   └── UnexpectedError               any other exception from one frame (stream/batch)
     └── ProfileError                      a vendor profile file is broken: .source, .key
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "ProfileError",
     "ProfileMismatchError",
     "SegmentedFrameError",
+    "UnexpectedError",
     "UnsupportedApduError",
 ]
 
@@ -134,6 +136,49 @@ class ProfileMismatchError(DecodeError):
         super().__init__(message, offset)
         self.list_version = list_version
         self.element_count = element_count
+
+
+class UnexpectedError(DecodeError):
+    """Decoding one frame raised something that is not a :class:`DecodeError`
+    (a bug, or a configuration the decoder could not use).  The stream and
+    batch paths turn it into that frame's rejection instead of ending the
+    stream; ``cause`` (also ``__cause__``) is the original exception, without
+    its traceback."""
+
+    def __init__(self, message: str, cause: BaseException | None = None, offset: int | None = None) -> None:
+        super().__init__(message, offset)
+        self.cause = cause
+        self.__cause__ = cause
+
+    def __reduce__(self):  # the cause may not pickle; its text is in the message
+        state = dict(self.__dict__)
+        state["cause"] = None
+        return (_rebuild, (type(self), self.args, state))
+
+
+def detach(e: BaseException) -> BaseException:
+    """Drop what a stored exception would otherwise keep alive: its traceback
+    (and with it every frame's locals) and the exception it was raised while
+    handling.  ``__cause__`` is kept, also without traceback.  Returns ``e``."""
+    e.__traceback__ = None
+    e.__context__ = None
+    c = e.__cause__
+    if c is not None:
+        c.__traceback__ = None
+        c.__context__ = None
+    return e
+
+
+def as_decode_error(e: BaseException) -> DecodeError:
+    """``e`` itself when it is a :class:`DecodeError`, else an
+    :class:`UnexpectedError` wrapping it; either way without traceback."""
+    if isinstance(e, DecodeError):
+        return detach(e)  # type: ignore[return-value]
+    detach(e)
+    err = UnexpectedError(
+        f"unexpected {type(e).__name__} while decoding this frame: {e}", e, None
+    )
+    return err
 
 
 class ProfileError(AmsparseError):

@@ -243,7 +243,9 @@ class CosemDateTime:
 def _complete_fields(c: CosemDateTime) -> tuple[int, int, int, int, int, int, int] | None:
     if None in (c.year, c.month, c.day, c.hour, c.minute, c.second):
         return None
-    us = 0 if c.hundredths is None or c.hundredths > 99 else c.hundredths * 10000
+    if c.hundredths is not None and c.hundredths > 99:  # 0x64..0xFE: out of range (FF: not specified)
+        return None
+    us = 0 if c.hundredths is None else c.hundredths * 10000
     try:
         _dt.datetime(c.year, c.month, c.day, c.hour, c.minute, c.second, us)  # type: ignore[arg-type]
     except ValueError:
@@ -305,6 +307,13 @@ class Reading:
         if isinstance(self.raw, bool) or not isinstance(self.raw, int):
             raise TypeError(f"{self.name} is not an integer reading")
         return decimal.Decimal(self.raw).scaleb(self.scaler)
+
+
+def freeze(items: Any) -> tuple[Any, ...]:
+    """An A-XDR array/structure as the decoders read it (a list of ``(tag,
+    value)``) -> an immutable tuple of the values, nested containers as nested
+    tuples (shared by both backends)."""
+    return tuple(freeze(v) if t == 1 or t == 2 else v for t, v in items)
 
 
 def _unit(code: int) -> Unit | int | None:
@@ -464,8 +473,14 @@ class Frame:
     def as_dict(self) -> dict[str, Any]:
         """Canonical name → scaled value (W, var, A, V, Wh, varh; clocks as
         aware datetimes).  ``meter_time`` is the clock element when the list
-        has one, else the header time; ``header_time`` is added when present."""
+        has one, else the header time; ``header_time`` is added when present.
+        A name sent twice keeps its first value, as ``get()``, ``[]`` and
+        ``decode_batch`` do."""
         d: dict[str, Any] = dict(zip(self._names, self._values))
+        if len(d) != len(self._names):  # a name twice: the first one wins
+            d = {}
+            for name, value in zip(self._names, self._values):
+                d.setdefault(name, value)
         if "meter_time" not in d and self.header_time is not None:
             d["meter_time"] = self.header_time
         if self.header_time is not None:

@@ -136,7 +136,20 @@ def _hex_address(text: Any, src: str, key: str) -> int:
 
 
 def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> CompiledProfile:
-    """Validate a parsed profile (a dict as read from TOML/JSON) and compile it."""
+    """Validate a parsed profile (a dict as read from TOML/JSON) and compile it.
+
+    Anything malformed raises :class:`ProfileError` naming ``source`` and the
+    key at fault; nothing else escapes (a check this module lacks still gives
+    a ProfileError, without the key)."""
+    try:
+        return _compile(data, source)
+    except ProfileError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, OverflowError) as e:
+        raise ProfileError(f"malformed profile ({type(e).__name__}: {e})", source) from None
+
+
+def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
     src = source
     if not isinstance(data, Mapping):
         raise ProfileError("a profile must be a table/object", src)
@@ -196,7 +209,7 @@ def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> Compiled
     by_cde: dict[int, int] = {}
     for name, spec in objects.items():
         key = f"objects.{name}"
-        if not name or not set(name) <= _NAME_OK or name[0].isdigit():
+        if not isinstance(name, str) or not name or not set(name) <= _NAME_OK or name[0].isdigit():
             raise ProfileError("object names are snake_case identifiers", src, key)
         if not isinstance(spec, Mapping):
             raise ProfileError("must be a table", src, key)
@@ -274,7 +287,7 @@ def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> Compiled
                 raise ProfileError(f"has {len(flist)} fields but elements = {count}", src, key + ".fields")
             idxs = []
             for j, fname in enumerate(flist):
-                if fname not in objects:
+                if not isinstance(fname, str) or fname not in objects:
                     raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.fields[{j}]")
                 idxs.append(names.index(fname))
             fields = tuple(idxs)
@@ -297,13 +310,23 @@ def compile_profile(data: Mapping[str, Any], source: str = "<dict>") -> Compiled
         _opt(ov, "description", str, "", src, key + ".")
         table = {}
         for fname, s in sc.items():
-            if fname not in objects:
+            if not isinstance(fname, str) or fname not in objects:
                 raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.scalers.{fname}")
             if not isinstance(s, int) or isinstance(s, bool) or not -20 <= s <= 20:
                 raise ProfileError("scaler must be an integer -20..20", src, f"{key}.scalers.{fname}")
             table[names.index(fname)] = s
         compiled_ovs.append((prefix, table))
     p.overrides = tuple(compiled_ovs)
+    if p.id == "generic":
+        # the decoders name a bare leading value (Kamstrup's version string) and
+        # unknown OBIS codes from the generic table: it must be able to
+        if p.layout != LAYOUT_OBIS:
+            raise ProfileError("the 'generic' profile must have layout = \"obis\"", src, "layout")
+        if "list_version" not in p.names:
+            raise ProfileError(
+                "the 'generic' profile must define a list_version object (it names a "
+                "bare leading value)", src, "objects.list_version",
+            )
     return p
 
 
@@ -394,7 +417,9 @@ def _read_file(path: Path) -> Mapping[str, Any]:
     if path.suffix.lower() == ".json":
         try:
             return json.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        except RecursionError:
+            raise ProfileError("invalid JSON: nested too deeply", src) from None
+        except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
             raise ProfileError(f"invalid JSON: {e}", src) from None
     try:
         import tomllib  # type: ignore[import-not-found]
@@ -408,7 +433,9 @@ def _read_file(path: Path) -> Mapping[str, Any]:
             ) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+    except RecursionError:
+        raise ProfileError("invalid TOML: nested too deeply", src) from None
+    except ValueError as e:  # TOMLDecodeError, UnicodeDecodeError, an integer of too many digits
         raise ProfileError(f"invalid TOML: {e}", src) from None
 
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Union
 
 from . import _decode_py
-from ._errors import DecodeError, FrameError, SegmentedFrameError
+from ._errors import DecodeError, FrameError, SegmentedFrameError, as_decode_error
 from ._model import Frame
+from ._options import check_size, prepare
 from ._select import impl
 
 __all__ = [
@@ -112,7 +113,7 @@ class StreamDecoder:
 
     __slots__ = (
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
-        "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size",
+        "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
     )
 
@@ -125,14 +126,10 @@ class StreamDecoder:
         max_frame_size: int = 2050,
         max_apdu_size: int = 65536,
     ) -> None:
-        if max_frame_size < 9:
-            raise ValueError("max_frame_size must be at least 9")
-        if profiles is None:
-            from ._profiles import builtin_profiles
-
-            profiles = builtin_profiles()
-        if isinstance(profile, str):  # fail now on an unknown id, not on every frame
-            _decode_py._prepare(profiles, profile)
+        # every option is checked now, as every frame would check it (amsparse._options)
+        max_frame_size = check_size("max_frame_size", max_frame_size, 9)
+        max_apdu_size = check_size("max_apdu_size", max_apdu_size, 1)
+        profiles, _ = prepare(profiles, profile, tz)
         self._profiles = profiles
         self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
         self.max_frame_size = max_frame_size
@@ -144,6 +141,8 @@ class StreamDecoder:
         self._seg_parts: list[bytes] = []
         self._seg_raws: list[bytes] = []
         self._seg_size = 0
+        #: why the pending segment sequence can no longer give an APDU (None: it can)
+        self._seg_broken: str | None = None
         #: frames (or reassembled APDUs) decoded
         self.frames_decoded = 0
         #: rejected frames by reason (the exception class name)
@@ -189,7 +188,8 @@ class StreamDecoder:
         self._shared = False
         self._need = 1
         if self._seg_addr is not None:
-            self._break(events, "stream ended inside an HDLC segment sequence")
+            self._break(events, "stream ended inside an HDLC segment sequence"
+                        if self._seg_broken is None else f"HDLC segment sequence broken: {self._seg_broken}")
         return events
 
     # -- internals -----------------------------------------------------------------
@@ -218,12 +218,21 @@ class StreamDecoder:
                 cnt = stop - start
                 self.bytes_discarded += cnt
                 events.append(BytesDiscarded(cnt, bytes(buf[start : min(stop, start + DISCARD_KEEP)])))
+                if self._seg_addr is not None and self._seg_broken is None and buf[start:stop].strip(b"\x7e"):
+                    # bytes lost between two segments: a segment may be missing
+                    self._seg_broken = "bytes were lost inside it"
                 continue
+            if kind == 2 and self._seg_addr is not None and self._seg_broken is None:
+                self._seg_broken = "a segment was rejected"  # never splice around it
             if aux:
                 self.shared_flags += 1
             raw = bytes(buf[start:stop])
             if kind == 1:
-                self._frame(raw, events)
+                try:
+                    self._frame(raw, events)
+                except Exception as e:  # pragma: no cover - _frame catches decoding errors itself
+                    self._reset_segments()
+                    self._reject(events, raw, e)
             else:
                 self._reject(events, raw, _hdlc_error(buf, start))
         if resume:
@@ -232,7 +241,10 @@ class StreamDecoder:
         self._need = need
         return events
 
-    def _reject(self, events: list[Event], raw: bytes, error: DecodeError) -> None:
+    def _reject(self, events: list[Event], raw: bytes, error: BaseException) -> None:
+        # stored without traceback (it would keep every frame's locals alive) and,
+        # whatever it is, as a DecodeError: one frame's failure never ends the stream
+        error = as_decode_error(error)
         self.frames_rejected[type(error).__name__] += 1
         events.append(FrameRejected(error, raw))
 
@@ -240,53 +252,82 @@ class StreamDecoder:
         self.frames_decoded += 1
         events.append(FrameDecoded(frame, raw))
 
-    def _break(self, events: list[Event], why: str) -> None:
-        raw = b"".join(self._seg_raws)
-        n = len(self._seg_raws)
+    def _reset_segments(self) -> None:
         self._seg_addr = None
         self._seg_parts = []
         self._seg_raws = []
         self._seg_size = 0
+        self._seg_broken = None
+
+    def _break(self, events: list[Event], why: str) -> None:
+        raw = b"".join(self._seg_raws)
+        n = len(self._seg_raws)
+        self._reset_segments()
         self._reject(events, raw, SegmentedFrameError(f"{why} ({n} segment(s) dropped)", None))
 
     def _frame(self, raw: bytes, events: list[Event]) -> None:
+        """One frame from the scanner (flags, HCS and FCS good).
+
+        Segment reassembly: a sequence starts with a frame whose information
+        field begins with the LLC header (E6 E7 00; a first segment of fewer
+        than 3 bytes need only agree with it) and continues with frames
+        from the same addresses that do not; the last one has the segmentation
+        bit clear.  A frame that is not a continuation (other addresses, or a
+        new LLC header) ends an unfinished sequence, which is rejected, and is
+        then taken on its own.  A sequence with a rejected candidate or lost
+        bytes between its segments, or a continuation without its start, is
+        rejected once, whole: its neighbours are never spliced together.
+        """
         if not raw[1] & 0x08 and self._seg_addr is None:
-            try:
-                frame = impl.decode_frame(raw, self._profiles, **self._kw)
-            except DecodeError as e:
-                self._reject(events, raw, e)
-            else:
-                self._decoded(events, frame, raw)
+            self._single(raw, events)
             return
         dest, src, _control, segmented, a, b = _decode_py.parse_hdlc(raw)
-        if self._seg_addr is not None and self._seg_addr != (dest, src):
-            self._break(events, "HDLC segment sequence broken by a frame from other addresses")
-            if not segmented:
-                self._frame(raw, events)
-                return
-        info = raw[a:b]
+        head = raw[a : min(a + 3, b)]
+        # a new APDU begins with the LLC header; a first segment shorter than it
+        # (a tiny max_info) only has to agree with it, when no sequence is pending
+        fresh = head == b"\xe6\xe7\x00" or (self._seg_addr is None and b"\xe6\xe7\x00".startswith(head))
+        if self._seg_addr is not None and (self._seg_addr != (dest, src) or fresh):
+            self._break(events, "HDLC segment sequence broken by "
+                        + ("the start of a new APDU" if self._seg_addr == (dest, src)
+                           else "a frame from other addresses")
+                        if self._seg_broken is None else f"HDLC segment sequence broken: {self._seg_broken}")
         if self._seg_addr is None:
+            if fresh and not segmented:
+                self._single(raw, events)
+                return
             self._seg_addr = (dest, src)
-        self._seg_parts.append(info)
+            if not fresh:
+                self._seg_broken = "it has no first segment (no LLC header)"
+        info = raw[a:b]
         self._seg_raws.append(raw)
         self._seg_size += len(info)
+        if self._seg_broken is None:
+            self._seg_parts.append(info)
         if self._seg_size > self.max_apdu_size:
             self._break(events, f"reassembled APDU exceeds max_apdu_size={self.max_apdu_size}")
             return
         if segmented:
             return
+        if self._seg_broken is not None:
+            self._break(events, f"HDLC segment sequence broken: {self._seg_broken}")
+            return
         apdu = b"".join(self._seg_parts)
         whole = b"".join(self._seg_raws)
-        self._seg_addr = None
-        self._seg_parts = []
-        self._seg_raws = []
-        self._seg_size = 0
+        self._reset_segments()
         try:
             frame = impl.decode_apdu(apdu, self._profiles, source=src, **self._kw)
-        except DecodeError as e:
+        except Exception as e:  # any failure is this frame's rejection
             self._reject(events, whole, e)
         else:
             self._decoded(events, frame, whole)
+
+    def _single(self, raw: bytes, events: list[Event]) -> None:
+        try:
+            frame = impl.decode_frame(raw, self._profiles, **self._kw)
+        except Exception as e:  # any failure is this frame's rejection
+            self._reject(events, raw, e)
+        else:
+            self._decoded(events, frame, raw)
 
     def __repr__(self) -> str:
         return (
