@@ -306,6 +306,17 @@ class _ZoneTable:
         return np.where(ok, i, -1)
 
 
+_ZONE_TABLES: dict[Any, _ZoneTable] = {}
+
+
+def _zone_table(zone: Any) -> _ZoneTable:
+    """One table per zone, shared (it only ever grows; every lookup gives the same answer)."""
+    zt = _ZONE_TABLES.get(zone)
+    if zt is None:
+        zt = _ZONE_TABLES.setdefault(zone, _ZoneTable(zone))
+    return zt
+
+
 # --------------------------------------------------------------------------- the accountant
 
 def _num(v: Any) -> float:
@@ -363,7 +374,7 @@ class EnergyAccountant:
             raise ValueError("max_gap_s must be positive and at most the period")
         self.v_low, self.v_high = voltage_limits
         self.meter_id = meter_id
-        self._zt = _ZoneTable(tz)
+        self._zt = _zone_table(tz)
         # registers: accepted points (slot start µs, import Wh, export Wh)
         self.points: list[tuple[int, int, int]] = []
         self._reg_prev: tuple[int, int, int, int, bool] | None = None  # raw t, window, imp, exp, in_fold
