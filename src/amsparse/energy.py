@@ -592,6 +592,11 @@ class EnergyAccountant:
         ``prev`` = (raw t, window, in_fold) of the row before (or None)."""
         zt = self._zt
         _, _, wa, wb = zt.arrays(np)
+        lo, hi = int(t.min()), int(t.max())
+        if prev is not None:
+            lo = min(lo, prev[0])
+        if not bool(np.any((wa <= hi) & (wb > lo))):  # no repeated hour anywhere near
+            return t, np.zeros(len(t), dtype=bool)
         w = zt.window_np(np, t)
         if prev is None:
             pt, pw, pf = 0, -2, False
@@ -696,19 +701,14 @@ class EnergyAccountant:
         b = s0 + self.period
         first = np.minimum(t1, b) - t0
         second = np.maximum(t1 - b, 0)
-        slots = np.concatenate([s0, b])
-        cov = np.concatenate([first, second])
-        wi = np.concatenate([p0i * first, p0i * second])
-        we = np.concatenate([p0e * first, p0e * second])
+        cross = second > 0  # the few intervals that straddle a period boundary
+        slots = np.concatenate([s0, b[cross]])
+        cov = np.concatenate([first, second[cross]])
+        wi = np.concatenate([p0i * first, p0i[cross] * second[cross]])
+        we = np.concatenate([p0e * first, p0e[cross] * second[cross]])
         keep = cov > 0
         slots, cov, wi, we = slots[keep], cov[keep], wi[keep], we[keep]
-        u, inv = np.unique(slots, return_inverse=True)
-        sums = []
-        for arr in (wi, we, cov):
-            out = np.zeros(len(u), dtype=np.int64)
-            np.add.at(out, inv, arr)
-            sums.append(out.tolist())
-        for s, a, e, c in zip(u.tolist(), *sums):
+        for s, a, e, c in zip(*_group_sum(np, slots, wi, we, cov)):  # one step per hour
             self._add_est(s, a, e, c)
 
     def _feed_now(self, np: Any, c: dict[str, Any]) -> None:
@@ -982,6 +982,19 @@ def _numpy() -> Any:
             'the vectorised energy accounting needs numpy: pip install "amsparse[numpy]"'
         ) from None
     return numpy
+
+
+def _group_sum(np: Any, keys: Any, *vals: Any) -> tuple[list[int], ...]:
+    """Exact int64 sums of ``vals`` per distinct key -> (keys, sums...) as lists
+    (sorted by key; no sort when the keys already are, as time-ordered slots are)."""
+    if len(keys) and not bool(np.all(keys[1:] >= keys[:-1])):
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        vals = tuple(v[order] for v in vals)
+    if not len(keys):
+        return ([],) + tuple([] for _ in vals)
+    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+    return (keys[starts].tolist(),) + tuple(np.add.reduceat(v, starts).tolist() for v in vals)
 
 
 def _valid_t(np: Any, t: Any) -> Any:

@@ -1,0 +1,60 @@
+"""Energy accounting: the vectorised path (``EnergyAccountant.feed_table``)
+against the live path (``update`` rules per frame) on the same generated
+columns; pytest-benchmark reports both, side by side, in the ``energy`` group.
+
+A week of 10-second frames for real runs (60,480 rows; one day for the live
+path, which is ~10x slower per row), an hour for the --benchmark-disable smoke
+run.  ``python benchmarks/energy_year.py`` does the year (~3.15 M rows)."""
+
+from __future__ import annotations
+
+import pytest
+
+import energy_year
+from conftest import benchmark_disabled
+
+np = pytest.importorskip("numpy")
+
+from amsparse.energy import EnergyAccountant  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def week(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    days = 1 if benchmark_disabled(request.config) else 7
+    return energy_year.year_table(np, days, 10)
+
+
+@pytest.mark.benchmark(group="energy")
+def test_energy_vectorised(benchmark, week) -> None:  # type: ignore[no-untyped-def]
+    def run() -> EnergyAccountant:
+        acc = EnergyAccountant("Europe/Oslo")
+        acc.feed_table(week)
+        return acc
+
+    benchmark.extra_info.update(rows=len(week))
+    acc = benchmark(run)
+    assert len(acc.hours) == len(week) // 360 - 1
+
+
+@pytest.mark.benchmark(group="energy")
+def test_energy_live_rules(benchmark, week, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    rows = 360 if benchmark_disabled(request.config) else 8640  # an hour / a day
+
+    def run() -> EnergyAccountant:
+        acc = EnergyAccountant("Europe/Oslo")
+        energy_year.live_rows(acc, week, rows)
+        return acc
+
+    benchmark.extra_info.update(rows=rows)
+    acc = benchmark(run)
+    ref = EnergyAccountant("Europe/Oslo")
+    ref._feed_arrays(np, _slice(week, rows))
+    assert acc.state() == ref.state()
+
+
+def _slice(tab, stop):  # type: ignore[no-untyped-def]
+    import amsparse.energy as E
+
+    cols = E._columns(np, tab, None, np.arange(stop))
+    cols.pop("_meter_ids")
+    return cols
