@@ -217,6 +217,24 @@ def test_story_split_anywhere(story: G.Capture, story_live, cuts: tuple[int, ...
     assert mixed.state() == acc.state()
 
 
+def test_first_repeated_hour_frame_lost() -> None:
+    """The hourly frame of the first 02:00 is lost; the second 02:00 (same wall stamp)
+    must not be read as the first, which would make one hour out of two hours' use:
+    the list-2 readings around it (which went back an hour) place it."""
+    cap = G.kaifa_capture(u(2024, 10, 26, 21), u(2024, 10, 27, 4), list2_every_s=600,
+                          drop_hours=frozenset({u(2024, 10, 27, 0)}))
+    live = EnergyAccountant("Europe/Oslo", max_gap_s=600)
+    for fr in cap.frames:
+        live.update(amsparse.decode_frame(fr))
+    want = G.expected_hours(cap, A_ID)
+    assert u(2024, 10, 27, 1) in want and u(2024, 10, 26, 23) not in want
+    assert {from_us(h.start): (h.import_wh, h.export_wh) for h in live.hours} == want
+    assert [(from_us(g.start), from_us(g.end)) for g in live.gaps] == [(u(2024, 10, 26, 23), u(2024, 10, 27, 1))]
+    vec = EnergyAccountant("Europe/Oslo", max_gap_s=600)
+    vec.feed_table(amsparse.decode_batch(cap.blob()))
+    assert vec.state() == live.state()
+
+
 # --------------------------------------------------------------------------- Kamstrup: standard time
 
 def test_kamstrup_standard_time_month() -> None:

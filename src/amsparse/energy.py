@@ -425,33 +425,9 @@ class EnergyAccountant:
         for t in (treg, tpow):
             if t is not None:
                 zt.ensure(t, t)
-        # ---- registers
-        if treg is not None and not math.isnan(e_imp):
-            imp = round(e_imp)
-            exp = 0 if math.isnan(e_exp) else round(e_exp)
-            w = zt.window(treg)
-            slot_raw = self._nearest(treg)
-            prev = self._reg_prev
-            entry = False
-            in_fold = False
-            if prev is not None and w >= 0 and prev[1] == w:
-                shift = zt.win_b[w] - zt.win_a[w]
-                entry = (prev[0] - treg > shift // 2) or (
-                    self._reg_prev_slot == slot_raw and (imp > prev[2] or exp > prev[3]))
-                in_fold = entry or prev[4]
-            self._reg_prev = (treg, w, imp, exp, in_fold)
-            self._reg_prev_slot = slot_raw
-            tc = treg + (zt.win_b[w] - zt.win_a[w] if in_fold else 0)
-            if in_fold:
-                zt.ensure(tc, tc)
-            slot = self._nearest(tc)
-            if abs(tc - slot) <= self.tolerance:
-                if in_fold:
-                    self.repeated_hours += 1
-                    events.append(Event("repeated_hour", tc))
-                events += self._register(slot, imp, exp, tc)
         # ---- power integration
         tv = tpow  # the time voltages are stamped with: the corrected power time when there is one
+        pfold = False  # this frame's power reading is in the repeated hour's second occurrence
         if tpow is not None and not math.isnan(p_imp):
             pi = round(p_imp)
             pe = 0 if math.isnan(p_exp) else round(p_exp)
@@ -479,6 +455,32 @@ class EnergyAccountant:
                 self._pw_prev = (tpow, w, in_fold, tc, pi, pe)
                 self.now_time = tc
                 tv = tc
+                pfold = in_fold
+        # ---- registers
+        if treg is not None and not math.isnan(e_imp):
+            imp = round(e_imp)
+            exp = 0 if math.isnan(e_exp) else round(e_exp)
+            w = zt.window(treg)
+            slot_raw = self._nearest(treg)
+            prev = self._reg_prev
+            # the repeated hour: entered when this frame's power reading is in it, or the
+            # stamp goes back within it, or repeats the previous hour with moved registers
+            in_fold = w >= 0 and pfold
+            if prev is not None and w >= 0 and prev[1] == w:
+                shift = zt.win_b[w] - zt.win_a[w]
+                in_fold = in_fold or prev[4] or (prev[0] - treg > shift // 2) or (
+                    self._reg_prev_slot == slot_raw and (imp > prev[2] or exp > prev[3]))
+            self._reg_prev = (treg, w, imp, exp, in_fold)
+            self._reg_prev_slot = slot_raw
+            tc = treg + (zt.win_b[w] - zt.win_a[w] if in_fold else 0)
+            if in_fold:
+                zt.ensure(tc, tc)
+            slot = self._nearest(tc)
+            if abs(tc - slot) <= self.tolerance:
+                if in_fold:
+                    self.repeated_hours += 1
+                    events.append(Event("repeated_hour", tc))
+                events += self._register(slot, imp, exp, tc)
         # ---- now values and voltage
         vals = {"active_power_import": p_imp, "active_power_export": p_exp}
         for i in range(3):
@@ -574,8 +576,8 @@ class EnergyAccountant:
         allt = np.concatenate([treg[treg != NAT], tpow[tpow != NAT]])
         if len(allt):
             zt.ensure(int(allt.min()), int(allt.max()) + _H)  # + the repeated-hour shift
-        self._feed_registers(np, treg, c["e_imp"], c["e_exp"])
         self._feed_power(np, tpow, c["p_imp"], c["p_exp"])
+        self._feed_registers(np, treg, c["e_imp"], c["e_exp"])
         self._feed_now(np, c)
         vt = np.where(self._pw_time_np != NAT, self._pw_time_np, tpow)
         for i in range(3):
@@ -587,7 +589,8 @@ class EnergyAccountant:
     def _nearest_np(self, np: Any, t: Any) -> Any:
         return self._slot_np(np, t + self.period // 2)
 
-    def _unfold_np(self, np: Any, t: Any, extra: Any, prev: tuple[int, int, bool] | None) -> tuple[Any, Any]:
+    def _unfold_np(self, np: Any, t: Any, extra: Any, prev: tuple[int, int, bool] | None,
+                   force: Any = None) -> tuple[Any, Any]:
         """Second occurrences of repeated wall hours -> (corrected t, in_fold);
         ``prev`` = (raw t, window, in_fold) of the row before (or None)."""
         zt = self._zt
@@ -595,7 +598,7 @@ class EnergyAccountant:
         lo, hi = int(t.min()), int(t.max())
         if prev is not None:
             lo = min(lo, prev[0])
-        if not bool(np.any((wa <= hi) & (wb > lo))):  # no repeated hour anywhere near
+        if not bool(np.any((wa <= hi) & (wb > lo))):  # no repeated hour anywhere near (force is then all False)
             return t, np.zeros(len(t), dtype=bool)
         w = zt.window_np(np, t)
         if prev is None:
@@ -610,7 +613,10 @@ class EnergyAccountant:
             shift = np.zeros(len(t), dtype=np.int64)
         same = (w >= 0) & (w_all[:-1] == w)
         back = (t_all[:-1] - t) > shift // 2
-        entry = np.concatenate([[pf and pw >= 0], same & (back | extra)])
+        entry = same & (back | extra)
+        if force is not None:
+            entry |= (w >= 0) & force
+        entry = np.concatenate([[pf and pw >= 0], entry])
         runstart = np.concatenate([[True], w_all[1:] != w_all[:-1]])
         ce = np.cumsum(entry)
         base = np.maximum.accumulate(np.where(runstart, ce - entry, 0))
@@ -635,7 +641,8 @@ class EnergyAccountant:
         pi = np.concatenate([[p_imp], imp[:-1]])
         pe = np.concatenate([[p_exp], exp[:-1]])
         extra = (ps == slot_raw) & ((imp > pi) | (exp > pe))
-        tc, in_fold = self._unfold_np(np, t, extra, None if prev is None else (prev[0], prev[1], prev[4]))
+        tc, in_fold = self._unfold_np(np, t, extra, None if prev is None else (prev[0], prev[1], prev[4]),
+                                      self._pw_fold_np[sel])
         w_last = int(self._zt.window_np(np, t[-1:])[0])
         self._reg_prev = (int(t[-1]), w_last, int(imp[-1]), int(exp[-1]), bool(in_fold[-1]))
         self._reg_prev_slot = int(slot_raw[-1])
@@ -666,6 +673,7 @@ class EnergyAccountant:
     def _feed_power(self, np: Any, tpow: Any, p_imp: Any, p_exp: Any) -> None:
         n = len(tpow)
         self._pw_time_np = np.full(n, NAT, dtype=np.int64)
+        self._pw_fold_np = np.zeros(n, dtype=bool)
         pe_f = np.where(np.isnan(p_exp), 0.0, p_exp)
         valid = (tpow != NAT) & ~np.isnan(p_imp)
         pi_r = np.rint(np.where(valid, p_imp, 0.0))
@@ -681,6 +689,7 @@ class EnergyAccountant:
         tc, in_fold = self._unfold_np(
             np, t, np.zeros(len(t), dtype=bool), None if prev is None else (prev[0], prev[1], prev[2]))
         self._pw_time_np[sel] = tc
+        self._pw_fold_np[sel] = in_fold
         if prev is None:
             t0 = tc[:-1]
             p0i, p0e, t1 = pi[:-1], pe[:-1], tc[1:]
@@ -1004,8 +1013,15 @@ def _valid_t(np: Any, t: Any) -> Any:
 def _columns(np: Any, table: Any, times: Any, rows: Any) -> dict[str, Any]:
     n = len(table)
     ok = np.frombuffer(table.status, dtype=np.int8) == 0
-    idx = np.flatnonzero(ok) if rows is None else np.asarray(rows, dtype=np.int64)
+    if rows is not None:
+        idx: Any = np.asarray(rows, dtype=np.int64)
+    elif bool(ok.all()):
+        idx = slice(None)  # every row decoded: views, no copies
+    else:
+        idx = np.flatnonzero(ok)
     nan = np.full(n, np.nan)
+    if times is not None and len(times) != n:
+        raise ValueError(f"times has {len(times)} entries for a table of {n} rows")
 
     def col(name: str) -> Any:
         c = table.columns.get(name)
