@@ -372,6 +372,16 @@ def test_clock_jump_back_is_reported_not_used() -> None:
     assert acc.clock_events == [(us(t - 5 * H + dt.timedelta(seconds=10)), us(t + 2 * H))]
 
 
+def test_drifting_clock_within_tolerance() -> None:
+    """Stamps a minute or two off the hour still count for it (drift); one ten
+    minutes off is not an hourly reading at all."""
+    acc = EnergyAccountant("Europe/Oslo")
+    t = u(2024, 5, 3, 0)
+    for off_s, reg in [(0, 1000), (3600 + 95, 1500), (7200 - 80, 2100), (7200 + 600, 2300), (10800 + 30, 2600)]:
+        acc.update(amsparse.decode_frame(G.kaifa_frame(t + dt.timedelta(seconds=off_s), A_ID, 0, regs=(reg, 0))))
+    assert [(from_us(h.start), h.import_wh) for h in acc.hours] == [(t, 500), (t + H, 600), (t + 2 * H, 500)]
+
+
 def test_steps_are_data(tmp_path: Path) -> None:
     assert [s.label for s in energy.DEFAULT_STEPS] == [lab for _, lab in NORWEGIAN_STEPS]
     p = tmp_path / "steps.json"

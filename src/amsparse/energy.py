@@ -30,7 +30,7 @@ import datetime as _dt
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ._batch import NAT, epoch_us
 
@@ -1093,10 +1093,3 @@ def format_live(summary: dict[str, Any]) -> str:
     for o in s.get("voltage_events_open", []):
         lines.append(f"  voltage L{o['phase']} outside limits since {o['start']} (worst {o['worst_v']:g} V)")
     return "\n".join(lines)
-
-
-def _iter_frames_accounts(frames: Iterable[Any], tz: str = "Europe/Oslo", **kw: Any) -> EnergyAccounts:
-    accts = EnergyAccounts(tz, **kw)
-    for fr in frames:
-        accts.update(fr)
-    return accts
