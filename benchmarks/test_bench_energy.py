@@ -11,11 +11,17 @@ from __future__ import annotations
 import pytest
 
 import energy_year
-from conftest import benchmark_disabled
 
 np = pytest.importorskip("numpy")
 
 from amsparse.energy import EnergyAccountant  # noqa: E402
+
+
+def benchmark_disabled(config: pytest.Config) -> bool:
+    try:
+        return bool(config.getoption("benchmark_disable"))
+    except ValueError:  # pytest-benchmark not installed
+        return True
 
 
 @pytest.fixture(scope="module")

@@ -235,6 +235,31 @@ def test_first_repeated_hour_frame_lost() -> None:
     assert vec.state() == live.state()
 
 
+def test_meter_exchange_new_id_and_list1_frames() -> None:
+    """Meter A is replaced by meter B (new id, registers from 50 Wh); list-1 frames
+    (no meter id) follow each list-2/3 frame and belong to the meter seen last."""
+    cap = G.kaifa_capture(u(2024, 6, 1, 0), u(2024, 6, 1, 6), list2_every_s=600)
+    G.kaifa_capture(u(2024, 6, 1, 6), u(2024, 6, 1, 12), list2_every_s=600, meter_id=B_ID,
+                    reg0=(50, 0), cap=cap)
+    frames = []
+    for t, fr in zip(cap.times, cap.frames):
+        frames += [fr, G.kaifa_list1(t + dt.timedelta(seconds=2), cap.power[t.replace(minute=0, second=0)][0])]
+    live = EnergyAccounts("Europe/Oslo", max_gap_s=600)
+    for fr in frames:
+        live.update(amsparse.decode_frame(fr))
+    assert set(live.meters) == {A_ID, B_ID}
+    for mid in (A_ID, B_ID):
+        acc = live.meters[mid]
+        assert {from_us(h.start): (h.import_wh, h.export_wh) for h in acc.hours} == G.expected_hours(cap, mid)
+        est = [h for h in acc.estimated_hours if h.complete]
+        assert len(est) >= 5 and all(h.import_wh == cap.power[from_us(h.start)][0] for h in est)
+    for cut in (0, 1, 97, 150):
+        vec = EnergyAccounts("Europe/Oslo", max_gap_s=600)
+        vec.feed_table(amsparse.decode_batch(b"".join(frames[:cut])))
+        vec.feed_table(amsparse.decode_batch(b"".join(frames[cut:])))
+        assert {k: a.state() for k, a in vec.meters.items()} == {k: a.state() for k, a in live.meters.items()}
+
+
 # --------------------------------------------------------------------------- Kamstrup: standard time
 
 def test_kamstrup_standard_time_month() -> None:

@@ -970,8 +970,9 @@ class EnergyAccounts:
         names[last] = self._last or ""
         fo = filled[ok]
         u, first = np.unique(fo, return_index=True)
+        whole = len(u) == 1 and bool(ok.all())  # one meter, nothing rejected: no row copies
         for c in u[np.argsort(first)].tolist():  # meters in order of first appearance
-            rows = np.flatnonzero(ok & (filled == c))
+            rows = None if whole else np.flatnonzero(ok & (filled == c))
             self._get(names.get(c, "")).feed_table(table, times=times, rows=rows)
         if len(filled) and ok.any():
             c_last = int(filled[ok][-1])
