@@ -344,6 +344,29 @@ def test_estimated_only_meter_and_15_minute_periods() -> None:
         assert not hs[-1].complete  # the capture ends a minute before the hour does
 
 
+def test_quarter_hour_registers() -> None:
+    """A meter stamping its registers every 15 minutes, accounted with 15-minute
+    settlement periods: one period per pair of consecutive readings; hourly
+    accounting of the same frames makes the hours (the quarter readings in
+    between are not whole hours and are ignored)."""
+    t0 = u(2024, 3, 31, 0)  # 01:00 CET: the spring-forward hour is inside
+    q = dt.timedelta(minutes=15)
+    regs = [1000 + 37 * k * k for k in range(16)]
+    frames = [G.kaifa_frame(t0 + k * q, A_ID, 0, regs=(r, k)) for k, r in enumerate(regs)]
+    acc15 = EnergyAccountant("Europe/Oslo", period_minutes=15)
+    acc60 = EnergyAccountant("Europe/Oslo")
+    for fr in frames:
+        acc15.update(amsparse.decode_frame(fr))
+        acc60.update(amsparse.decode_frame(fr))
+    assert [(from_us(h.start), h.import_wh, h.export_wh) for h in acc15.hours] == [
+        (t0 + k * q, regs[k + 1] - regs[k], 1) for k in range(15)]
+    assert [(from_us(h.start), h.import_wh) for h in acc60.hours] == [
+        (t0 + k * H, regs[4 * k + 4] - regs[4 * k]) for k in range(3)]
+    # capacity from 15-minute periods: kW = Wh x 4 / 1000
+    (m,) = acc15.months()
+    assert m.capacity.average_kw == round((regs[15] - regs[14]) * 4 / 1000, 3)
+
+
 def test_headroom_before_next_step() -> None:
     """Three earlier days peaked at 4.0, 4.2 and 3.0 kWh: the month is at 3.733 kW
     (2-5 kW); the current hour, on a new day, may reach 3*5 kW - 4.2 - 4.0 = 6.8 kWh."""
