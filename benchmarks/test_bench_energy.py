@@ -2,8 +2,8 @@
 against the live path (``update`` rules per frame) on the same generated
 columns; pytest-benchmark reports both, side by side, in the ``energy`` group.
 
-A week of 10-second frames for real runs (60,480 rows; one day for the live
-path, which is ~10x slower per row), an hour for the --benchmark-disable smoke
+A day of 10-second frames (8,640 rows) on both paths, and a week (60,480 rows)
+on the vectorised one, for real runs; an hour for the --benchmark-disable smoke
 run.  ``python benchmarks/energy_year.py`` does the year (~3.15 M rows)."""
 
 from __future__ import annotations
@@ -31,15 +31,22 @@ def week(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.benchmark(group="energy")
-def test_energy_vectorised(benchmark, week) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("span", ["day", "week"])
+def test_energy_vectorised(benchmark, week, span: str, request: pytest.FixtureRequest) -> None:  # type: ignore[no-untyped-def]
+    """``span="day"`` is the same rows as the live case (the side-by-side ratio)."""
+    rows = None
+    if span == "day":
+        rows = np.arange(360 if benchmark_disabled(request.config) else 8640)
+    n = len(week) if rows is None else len(rows)
+
     def run() -> EnergyAccountant:
         acc = EnergyAccountant("Europe/Oslo")
-        acc.feed_table(week)
+        acc.feed_table(week, rows=rows)
         return acc
 
-    benchmark.extra_info.update(rows=len(week))
+    benchmark.extra_info.update(rows=n)
     acc = benchmark(run)
-    assert len(acc.hours) == len(week) // 360 - 1
+    assert len(acc.hours) == n // 360 - 1
 
 
 @pytest.mark.benchmark(group="energy")
