@@ -623,6 +623,38 @@ def test_report_text_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_report_without_numpy_same_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without numpy the report falls back to the live path: same JSON."""
+    from amsparse._cli import main
+
+    f = tmp_path / "cap.bin"
+    f.write_bytes(G.kaifa_capture(u(2024, 10, 26, 20), u(2024, 10, 27, 6), list2_every_s=1200).blob())
+    assert main(["report", str(f), "--json", "--max-gap", "1200"]) == 0
+    with_numpy = capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    assert main(["report", str(f), "--json", "--max-gap", "1200"]) == 0
+    assert capsys.readouterr().out == with_numpy
+    assert len(json.loads(with_numpy)["meters"][0]["hours"]) == 9
+
+
+def test_report_steps_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from amsparse._cli import main
+
+    cap = G.kaifa_capture(u(2024, 10, 1, 0), u(2024, 10, 4, 0), list2_every_s=1800)
+    f = tmp_path / "cap.bin"
+    f.write_bytes(cap.blob())
+    steps = tmp_path / "steps.json"
+    steps.write_text('[{"from": 0, "label": "low"}, {"from": 2.5, "label": "high"}]')
+    assert main(["report", str(f), "--json", "--max-gap", "1800", "--steps", str(steps)]) == 0
+    (month,) = json.loads(capsys.readouterr().out)["meters"][0]["months"]
+    peaks, avg, _ = expected_capacity(expected_days(G.expected_hours(cap, A_ID)))
+    assert month["capacity"]["step"] == ("high" if avg >= 2.5 else "low")
+    steps.write_text("[3, 1]")
+    assert main(["report", str(f), "--steps", str(steps)]) == 2
+    assert "steps" in capsys.readouterr().err
+
+
 def test_report_plot_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from amsparse._cli import main
