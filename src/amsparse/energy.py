@@ -580,8 +580,11 @@ class EnergyAccountant:
         self._feed_registers(np, treg, c["e_imp"], c["e_exp"])
         self._feed_now(np, c)
         vt = np.where(self._pw_time_np != NAT, self._pw_time_np, tpow)
+        ended: list[tuple[int, int, VoltageEvent]] = []
         for i in range(3):
-            self._feed_voltage(np, i, vt, c[f"v{i + 1}"])
+            ended += self._feed_voltage(np, i, vt, c[f"v{i + 1}"])
+        ended.sort(key=lambda x: (x[0], x[1]))  # the live order: by the row that ends them, then phase
+        self.voltage_events.extend(ev for _r, _p, ev in ended)
 
     def _slot_np(self, np: Any, t: Any) -> Any:
         return t - (t + self._zt.offset_np(np, t)) % self.period
@@ -730,10 +733,12 @@ class EnergyAccountant:
             if len(idx):
                 self.now_values[name] = float(c[key][idx[-1]])
 
-    def _feed_voltage(self, np: Any, i: int, vt: Any, v: Any) -> None:
+    def _feed_voltage(self, np: Any, i: int, vt: Any, v: Any) -> list[tuple[int, int, VoltageEvent]]:
+        """Excursions of phase ``i + 1`` that end in these rows, as (row, phase, event)."""
         sel = np.flatnonzero((vt != NAT) & ~np.isnan(v) & (v != 0.0))
+        ended: list[tuple[int, int, VoltageEvent]] = []
         if not len(sel):
-            return
+            return ended
         t = vt[sel]
         vv = v[sel]
         cur = self._v_open[i]
@@ -745,7 +750,8 @@ class EnergyAccountant:
         start = np.flatnonzero(out & ~np.concatenate([[False], out[:-1]]))
         stop = np.flatnonzero(out & ~np.concatenate([out[1:], [False]]))  # last out row of each run
         if len(start):
-            maxdev = np.maximum.reduceat(dev, start)
+            # reduceat spans each run and the in-range rows after it: count only the run
+            maxdev = np.maximum.reduceat(np.where(out, dev, -1.0), start)
             idx = np.arange(len(v_all))
             marks = np.zeros(len(v_all), dtype=np.int64)
             marks[start] = 1
@@ -757,10 +763,11 @@ class EnergyAccountant:
             s, e = int(start[k]), int(stop[k])
             w = float(worst[k])
             if e + 1 < len(v_all):
-                self.voltage_events.append(VoltageEvent(i + 1, int(t_all[s]), int(t_all[e + 1]), w))
+                ended.append((int(sel[e]), i, VoltageEvent(i + 1, int(t_all[s]), int(t_all[e + 1]), w)))
                 self._v_open[i] = None
             else:
                 self._v_open[i] = (int(t_all[s]), w)
+        return ended
 
     # ------------------------------------------------------------------ queries
     @property
