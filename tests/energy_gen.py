@@ -50,6 +50,21 @@ def kaifa_list1(utc: dt.datetime, p_imp: int, zone: dt.tzinfo = OSLO) -> bytes:
     return E.encode_frame(apdu, b"\x01", b"\x02\x01", 0x10)
 
 
+def aidon_list2(meter_id: str, p_imp: int, volts_dv: tuple[int, int, int] = (2300, 2300, 2300)) -> bytes:
+    """An Aidon list 2 (3-phase 4-wire): OBIS-coded, scaler/unit in the frame, no clock at all."""
+    def num(code: str, v: int, tag: int, scaler: int, unit: int) -> bytes:
+        return E.structure([E.obis(code), E.integer_of(tag, v), E.scaler_unit(scaler, unit)])
+
+    items = [E.structure([E.obis("1-1:0.2.129.255"), E.visible_string("AIDON_V0001")]),
+             E.structure([E.obis("0-0:96.1.0.255"), E.visible_string(meter_id)]),
+             E.structure([E.obis("0-0:96.1.7.255"), E.visible_string("6534")])]
+    items += [num("1-0:1.7.0.255", p_imp, E.T_U32, 0, 27), num("1-0:2.7.0.255", 0, E.T_U32, 0, 27),
+              num("1-0:3.7.0.255", 0, E.T_U32, 0, 29), num("1-0:4.7.0.255", 0, E.T_U32, 0, 29)]
+    items += [num(f"1-0:{c}.7.0.255", 10, E.T_I16, -1, 33) for c in (31, 51, 71)]
+    items += [num(f"1-0:{c}.7.0.255", v, E.T_U16, -1, 35) for c, v in zip((32, 52, 72), volts_dv)]
+    return E.encode_frame(E.data_notification(E.array(items)))
+
+
 def kamstrup_list3(utc: dt.datetime, meter_id: str, p_imp: int, regs: tuple[int, int],
                    zone: dt.tzinfo = OSLO) -> bytes:
     """Kamstrup hourly list: clock in local standard time (CET all year), energies in 10 Wh."""

@@ -367,6 +367,30 @@ def test_quarter_hour_registers() -> None:
     assert m.capacity.average_kw == round((regs[15] - regs[14]) * 4 / 1000, 3)
 
 
+def test_aidon_without_clock_uses_receive_times() -> None:
+    """Aidon list 2 has no clock: the receive time passed in (live ``at=``, table
+    ``times=``) places the readings; without it nothing time-based is made."""
+    t0 = u(2024, 2, 1, 8)
+    plan = [(t0 + dt.timedelta(seconds=60 * k), 1200 + 600 * (k // 60), 2300 if k != 70 else 2000)
+            for k in range(181)]
+    frames = [G.aidon_list2("7359992890497997", p, (v, 2300, 2300)) for _t, p, v in plan]
+    live = EnergyAccountant("Europe/Oslo")
+    for (t, _p, _v), fr in zip(plan, frames):
+        live.update(amsparse.decode_frame(fr), at=t)
+    assert [(from_us(h.start), h.import_wh, h.complete) for h in live.hours] == [
+        (t0, 1200, True), (t0 + H, 1800, True), (t0 + 2 * H, 2400, True)]  # the 11:00 reading opens no hour
+    assert [(from_us(e.start), from_us(e.end), e.worst) for e in live.voltage_events] == [
+        (plan[70][0], plan[71][0], 200.0)]
+    vec = EnergyAccountant("Europe/Oslo")
+    vec.feed_table(amsparse.decode_batch(frames), times=[us(t) for t, _p, _v in plan])
+    assert vec.state() == live.state()
+    blind = EnergyAccountant("Europe/Oslo")
+    blind.feed_table(amsparse.decode_batch(frames))
+    assert blind.hours == [] and blind.voltage_events == [] and blind.now_values["active_power_import"] == 3000
+    with pytest.raises(ValueError, match="aware"):
+        live.update(amsparse.decode_frame(frames[0]), at=dt.datetime(2024, 2, 1, 12))
+
+
 def test_headroom_before_next_step() -> None:
     """Three earlier days peaked at 4.0, 4.2 and 3.0 kWh: the month is at 3.733 kW
     (2-5 kW); the current hour, on a new day, may reach 3*5 kW - 4.2 - 4.0 = 6.8 kWh."""

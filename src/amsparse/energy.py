@@ -388,7 +388,7 @@ class EnergyAccountant:
         # voltage: per phase (start, worst) of the excursion under way
         self._v_open: list[tuple[int, float] | None] = [None, None, None]
         self.voltage_events: list[VoltageEvent] = []
-        # now values: name -> (time or None, value)
+        # now values: reading name -> latest value
         self.now_values: dict[str, float] = {}
         self.now_time: int | None = None
 
@@ -403,6 +403,8 @@ class EnergyAccountant:
     def update(self, frame: Any, at: _dt.datetime | None = None) -> list[Event]:
         """Account one decoded frame; ``at`` is the receive time, used only
         when the frame carries no clock (Aidon list 1/2).  Returns the events."""
+        if at is not None and at.utcoffset() is None:
+            raise ValueError("update(at=...) needs an aware datetime (e.g. datetime.now(timezone.utc))")
         if self.meter_id is None and frame.meter_id is not None:
             self.meter_id = frame.meter_id
         get = frame.get
