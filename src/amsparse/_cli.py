@@ -222,10 +222,12 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--profiles", action="append", default=[], metavar="PATH",
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
-    from . import _cli_convert, _cli_diagnose, _cli_io, _cli_replay  # read, convert, diagnose, replay
+    from . import _cli_convert, _cli_diagnose, _cli_io, _cli_replay, _cli_report
 
     for mod in (_cli_io, _cli_replay, _cli_convert, _cli_diagnose):
-        mod.add_parser(sub)
+        mod.add_parser(sub)  # read, replay, convert, diagnose: each sets its own `run`
+    _cli_report.add_parser(sub)
+    sub.choices["report"].set_defaults(run=_cli_io.guarded(_cli_report.run))
     args = ap.parse_args(argv)
     if args.command != "decode":
         return int(args.run(args))
