@@ -144,6 +144,36 @@ def test_cli_read_capture_json(tmp_path: Path) -> None:
     check_json_lines(r.stdout.splitlines(), frames)
 
 
+def test_cli_read_report_json(tmp_path: Path) -> None:
+    """read --report: each line carries the live energy figures; the last hour
+    is the difference of the hourly registers the capture sent (Kaifa list 3
+    at 10:00, 11:00, 12:00 UTC, written down here), and the month's figure
+    follows the two hours."""
+    import datetime as dt
+
+    import energy_gen as G
+
+    t0 = dt.datetime(2025, 1, 15, 10, 0, 10, tzinfo=dt.timezone.utc)
+    regs = [(1_000_000, 500), (1_002_345, 500), (1_003_045, 520)]
+    frames = [G.kaifa_frame(t0 + dt.timedelta(hours=k), "6970631401234567", 1500, regs=r)
+              for k, r in enumerate(regs)]
+    p = _capture(tmp_path, frames, raw=True)
+    r = cli("read", str(p), "--json", "--report")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(lines) == 3 and all("report" in x for x in lines)
+    assert lines[0]["report"]["last_hour"] is None
+    last = lines[-1]["report"]
+    assert last["meter_id"] == "6970631401234567"
+    assert last["last_hour"]["start"] == "2025-01-15T12:00:00+01:00"  # 11:00 UTC, Oslo winter time
+    assert (last["last_hour"]["import_wh"], last["last_hour"]["export_wh"]) == (1_003_045 - 1_002_345, 20)
+    assert last["power_import_w"] == 1500 and last["voltage_v"] == [230.0, 230.0, 230.0]
+    assert last["month"]["month"] == "2025-01"
+    # without --report the lines are exactly those of decode --json
+    plain = cli("read", str(p), "--json")
+    assert all("report" not in json.loads(x) for x in plain.stdout.splitlines())
+
+
 def test_cli_read_json_broken_pipe(tmp_path: Path) -> None:
     frames = good_frames(("kfm-list1",), 10) * 50
     p = _capture(tmp_path, frames, raw=True)

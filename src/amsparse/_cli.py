@@ -51,6 +51,8 @@ def _jsonable(v: Any) -> Any:
         return str(v)
     if isinstance(v, (tuple, list)):
         return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
     return str(v)
 
 
@@ -76,7 +78,9 @@ class _SafeText:
         self._raw.flush()
 
 
-def _frame_json(frame: Frame, label: str) -> str:
+def _frame_json(frame: Frame, label: str, **extra: Any) -> str:
+    """One frame as a strict JSON object; ``extra`` keys (already JSON-able,
+    e.g. ``report=`` from ``amsparse read --report``) are added at the end."""
     d = {
         "source": label,
         "profile": frame.profile_id,
@@ -85,6 +89,7 @@ def _frame_json(frame: Frame, label: str) -> str:
         "meter_id": frame.meter_id,
         "meter_type": frame.meter_type,
         "values": {k: _jsonable(v) for k, v in frame.as_dict().items()},
+        **{k: _jsonable(v) for k, v in extra.items()},
     }
     # strict (allow_nan=False: _jsonable made NaN null) and ASCII: no raw control character
     return json.dumps(d, ensure_ascii=True, allow_nan=False)

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 # documented in docs/cli.md; keep in step
@@ -147,6 +148,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--detect-timeout", type=float, default=25.0, metavar="S",
                    help="serial auto-detection: seconds to wait for a good frame per preset (default 25)")
     p.add_argument("--quiet", "-q", action="store_true", help="no connection messages on stderr")
+    p.add_argument("--report", action="store_true",
+                   help="keep the energy accounts as frames arrive (amsparse.energy) and show the live "
+                   "figures: the last hour's use, the month's capacity step and what the current hour may "
+                   "still use, open voltage events; with --json as a \"report\" object on each line")
     add_decoder_options(p)
     p.set_defaults(run=guarded(run))
 
@@ -200,6 +205,11 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     live = out.isatty() and not args.json
     view = _LiveView(out) if live else None
+    accounts = None
+    if args.report:
+        from .energy import EnergyAccounts, format_live, live_summary
+
+        accounts = EnergyAccounts(tz=args.tz or "Europe/Oslo")
     n = 0
     last_status = ""
     with aio.open(args.url, **_open_options(args)) as meter:
@@ -207,13 +217,21 @@ def run(args: argparse.Namespace) -> int:
             t = type(ev)
             if t is FrameDecoded:
                 n += 1
+                report = None
+                if accounts is not None:  # frames without a clock are placed by their receive time
+                    accounts.update(ev.frame, at=datetime.now(timezone.utc))
+                    report = live_summary(accounts.current)
                 if args.json:
-                    out.write(_frame_json(ev.frame, f"{args.url}#{n}") + "\n")
+                    extra = {} if report is None else {"report": report}
+                    out.write(_frame_json(ev.frame, f"{args.url}#{n}", **extra) + "\n")
                     out.flush()
                 elif view is not None:
+                    view.report = None if report is None else format_live(report).splitlines()
                     view.frame(ev.frame, meter, last_status)
                 else:
                     _print_table(ev.frame, f"{args.url}#{n}", out)
+                    if report is not None:
+                        out.write(format_live(report) + "\n\n")
                     out.flush()
                 if args.count is not None and n >= args.count:
                     break
@@ -246,6 +264,8 @@ class _LiveView:
         self.hourly: tuple[Any, dict[str, Any]] | None = None
         self.clock: Any = None
         self.meter = ""
+        #: lines of amsparse.energy.format_live (read --report), shown under the counters
+        self.report: list[str] | None = None
 
     def frame(self, frame: Any, meter: Any, status: str) -> None:
         d = frame.as_dict()
@@ -288,11 +308,15 @@ class _LiveView:
             f"{meter.frames_cut} cut, {meter.reconnects} reconnect(s)"
         )
         rows.append(f"status   {status}  [{time.strftime('%H:%M:%S')}]")
+        if self.report:
+            rows += ["", *self.report]
         o = self.out
         if self.lines:
             o.write(f"\x1b[{self.lines}F")
         for r in rows:
             o.write("\x1b[2K" + r + "\n")
+        if len(rows) < self.lines:  # the block got shorter: clear what is left below it
+            o.write("\x1b[J")
         self.lines = len(rows)
         o.flush()
 

@@ -951,6 +951,8 @@ class EnergyAccounts:
         self.kw = kw
         self.meters: dict[str, EnergyAccountant] = {}
         self._last: str | None = None
+        #: the accountant the last :meth:`update` went to (None before the first)
+        self.current: EnergyAccountant | None = None
 
     def _get(self, mid: str) -> EnergyAccountant:
         acc = self.meters.get(mid)
@@ -962,7 +964,8 @@ class EnergyAccounts:
         mid = frame.meter_id if frame.meter_id is not None else (self._last or "")
         if frame.meter_id is not None:
             self._last = frame.meter_id
-        return self._get(mid).update(frame, at)
+        self.current = self._get(mid)
+        return self.current.update(frame, at)
 
     def feed_table(self, table: Any, *, times: Any = None) -> None:
         np = _numpy()
