@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _accounts(args: argparse.Namespace) -> _energy.EnergyAccounts:
-    from ._cli import _decode_stream, _inputs
+    from ._cli import CHUNK, _events, _is_hex_text, _open_input, _units_from_text
     from ._profiles import builtin_profiles
     from ._select import impl
 
@@ -51,24 +51,34 @@ def _accounts(args: argparse.Namespace) -> _energy.EnergyAccounts:
         vectorised = False
     profiles = builtin_profiles()
     for path in args.captures:
-        _label, units, raw = _inputs(path)
+        label, units, fh = _open_input(path)  # hex units, or a file to read
         if vectorised:
             from ._batch import decode_batch
 
-            source: Any = units[0][1] if raw else [data for _l, data in units]
-            accts.feed_table(decode_batch(source, **kw))
+            if units is None:
+                with fh:  # type: ignore[union-attr]
+                    data = fh.read()  # type: ignore[union-attr]
+                if not _is_hex_text(data[:CHUNK]):
+                    accts.feed_table(decode_batch(data, **kw))
+                    continue
+                units = list(_units_from_text(data.decode("ascii", "replace"), label))
+            accts.feed_table(decode_batch([d for _l, d in units], **kw))
             continue
-        for label, data in units:  # without numpy: the live path, frame by frame
-            if raw:
-                for _lab, ev in _decode_stream(data, label, profiles, kw):
-                    frame = getattr(ev, "frame", None)
-                    if frame is not None:
-                        accts.update(frame)
-                continue
-            try:
-                accts.update(impl.decode_frame(data, profiles, **kw))
-            except DecodeError:
-                continue
+        # without numpy: the live path, frame by frame (hex lines decoded one by
+        # one, a raw capture through the stream decoder a chunk at a time)
+        items = units if units is not None else _events(fh, label, profiles, kw)  # type: ignore[arg-type]
+        try:
+            for _lab, item in items:
+                if isinstance(item, (bytes, bytearray)):
+                    try:
+                        accts.update(impl.decode_frame(item, profiles, **kw))
+                    except DecodeError:
+                        pass
+                elif getattr(item, "frame", None) is not None:
+                    accts.update(item.frame)
+        finally:
+            if fh is not None:
+                fh.close()
     return accts
 
 
