@@ -15,7 +15,8 @@ test can compare ``type(exc)`` across backends.  Every error raised because of
     │   │   └── SegmentedFrameError       frame is one segment of a longer APDU
     │   ├── ApduError                     LLC, DLMS APDU, A-XDR structure
     │   │   └── UnsupportedApduError      encrypted / block-transfer / other APDUs
-    │   └── ProfileMismatchError          no profile fits a value-only (positional) list
+    │   ├── ProfileMismatchError          no profile fits a value-only (positional) list
+    │   └── TelegramError                 a P1 / DSMR telegram's text is malformed
     └── ProfileError                      a vendor profile file is broken: .source, .key
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "ProfileError",
     "ProfileMismatchError",
     "SegmentedFrameError",
+    "TelegramError",
     "UnsupportedApduError",
 ]
 
@@ -134,6 +136,15 @@ class ProfileMismatchError(DecodeError):
         super().__init__(message, offset)
         self.list_version = list_version
         self.element_count = element_count
+
+
+class TelegramError(DecodeError):
+    """A P1 / DSMR (IEC 62056-21) telegram is malformed: no leading ``/``, a
+    bad identification line, a malformed OBIS code, unbalanced parentheses,
+    non-ASCII bytes, an over-long line, a malformed CRC field, or a value that
+    does not fit its object (a power sent in volts).  A CRC that does not match
+    is a :class:`ChecksumError` (``kind == "CRC"``), a telegram with no ``!``
+    an :class:`IncompleteFrameError`."""
 
 
 class ProfileError(AmsparseError):
