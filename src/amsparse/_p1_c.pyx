@@ -20,7 +20,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.ref cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeASCII
-from libc.string cimport memchr
+from libc.string cimport memchr, memcmp
 
 cdef extern from *:
     """
@@ -85,7 +85,7 @@ from ._clock import get_zone
 from ._errors import ChecksumError, IncompleteFrameError, TelegramError
 from ._model import Frame
 from ._p1_profiles import builtin_p1_profiles
-from ._p1_py import MAX_IDENT, MAX_LINE, UNITS, V_DSMR, V_EMUCS, convert, hex_text, line_readings, p1_time, prepare
+from ._p1_py import MAX_IDENT, MAX_LINE, UNITS, V_DSMR, V_EMUCS, convert, generic_name, hex_text, line_readings, p1_time, prepare
 
 __all__ = ["crc16_arc", "decode_telegram"]
 
@@ -99,7 +99,30 @@ _POW10[0] = 1.0
 for _k in range(1, 23):
     _POW10[_k] = _POW10[_k - 1] * 10.0
 
-cdef dict _UNITS = UNITS
+# UNITS as C arrays (the same table: built from it at import)
+DEF MAX_UNITS = 64
+cdef int _n_units = 0
+cdef const char* _unit_key[MAX_UNITS]
+cdef Py_ssize_t _unit_len[MAX_UNITS]
+cdef int _unit_code[MAX_UNITS]
+cdef int _unit_exp[MAX_UNITS]
+cdef tuple _UNIT_KEYS = tuple(k.encode("ascii") for k in UNITS)
+for _k in range(min(len(_UNIT_KEYS), MAX_UNITS)):
+    _unit_key[_k] = <const char*>PyBytes_AS_STRING(<bytes>_UNIT_KEYS[_k])
+    _unit_len[_k] = PyBytes_GET_SIZE(<bytes>_UNIT_KEYS[_k])
+    _unit_code[_k] = UNITS[_UNIT_KEYS[_k].decode("ascii")][0]
+    _unit_exp[_k] = UNITS[_UNIT_KEYS[_k].decode("ascii")][1]
+    _n_units = _k + 1
+if len(_UNIT_KEYS) > MAX_UNITS:
+    raise ImportError("amsparse._p1_c: UNITS has more entries than MAX_UNITS")
+
+
+cdef inline int _unit_index(const unsigned char* u, Py_ssize_t n) noexcept nogil:
+    cdef int k
+    for k in range(_n_units):
+        if _unit_len[k] == n and memcmp(_unit_key[k], u, <size_t>n) == 0:
+            return k
+    return -1
 cdef long long _V_DSMR = V_DSMR
 cdef long long _V_EMUCS = V_EMUCS
 cdef Py_ssize_t _MAX_LINE = MAX_LINE
@@ -313,6 +336,7 @@ cdef bint _fast_number(const unsigned char* p, Py_ssize_t s, Py_ssize_t e, int e
     unit that fits ``expected``: fill the outputs and return True.  Anything
     else returns False and the reference path decides."""
     cdef Py_ssize_t i = s, f0
+    cdef int j
     cdef bint neg = False
     cdef long long raw = 0
     cdef int nd = 0, frac = 0, unit = -1, exp = 0
@@ -343,12 +367,11 @@ cdef bint _fast_number(const unsigned char* p, Py_ssize_t s, Py_ssize_t e, int e
     if i < e:
         if p[i] != 42 or i + 1 == e:
             return False
-        key = PyUnicode_DecodeASCII(<const char*>p + i + 1, e - i - 1, NULL)
-        ue = PyDict_GetItem(_UNITS, key)
-        if ue == NULL:
+        j = _unit_index(p + i + 1, e - i - 1)
+        if j < 0:
             return False
-        unit = <int>(<object>PyTuple_GET_ITEM(<object>ue, 0))
-        exp = <int>(<object>PyTuple_GET_ITEM(<object>ue, 1))
+        unit = _unit_code[j]
+        exp = _unit_exp[j]
     if expected >= 0:
         if unit < 0:
             unit = expected
@@ -454,6 +477,35 @@ cdef object _log(bytes b, const unsigned char* p, _Grp* g, Py_ssize_t n, object 
     return tuple(raws), tuple(vals)
 
 
+cdef dict _generic_names = {}
+
+
+cdef inline int _put(tuple out, object name, object code, long long raw, int scaler, int unit) except -1:
+    cdef object r = raw
+    (<list>PyTuple_GET_ITEM(out, 0)).append(name)
+    (<list>PyTuple_GET_ITEM(out, 1)).append(code)
+    (<list>PyTuple_GET_ITEM(out, 2)).append(r)
+    (<list>PyTuple_GET_ITEM(out, 3)).append(scaler)
+    (<list>PyTuple_GET_ITEM(out, 4)).append(unit)
+    (<list>PyTuple_GET_ITEM(out, 5)).append(r if scaler == 0 else _scaled(raw, scaler))
+    return 0
+
+
+cdef inline int _put_full(tuple out, object name, object code, object raw, object scaler, object unit,
+                          object value) except -1:
+    (<list>PyTuple_GET_ITEM(out, 0)).append(name)
+    (<list>PyTuple_GET_ITEM(out, 1)).append(code)
+    (<list>PyTuple_GET_ITEM(out, 2)).append(raw)
+    (<list>PyTuple_GET_ITEM(out, 3)).append(scaler)
+    (<list>PyTuple_GET_ITEM(out, 4)).append(unit)
+    (<list>PyTuple_GET_ITEM(out, 5)).append(value)
+    return 0
+
+
+cdef inline int _put_obj(tuple out, object name, object code, object raw, object value) except -1:
+    return _put_full(out, name, code, raw, 0, -1, value)
+
+
 def decode_telegram(data, profiles=None, *, profile=None, tz=None):
     """Decode one P1 telegram, ``/`` through ``!CRC`` (see :func:`amsparse.decode_telegram`)."""
     cdef bytes b = data if type(data) is bytes else bytes(data)
@@ -470,7 +522,7 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None):
     cdef PyObject* idxo
     cdef Py_ssize_t idx
     cdef list names, codes, raws, scalers, units, values, groups
-    cdef tuple codes_t, kinds, punits, pnames, time_names
+    cdef tuple codes_t, kinds, punits, pnames, time_names, out
     cdef _Grp* g
     cdef int kind
 
@@ -573,72 +625,75 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None):
             idx = <Py_ssize_t>(<object>idxo)
             kind = <int>(<object>PyTuple_GET_ITEM(kinds, idx))
             name = <object>PyTuple_GET_ITEM(pnames, idx)
-            if kind == 0:
-                exp_unit = <int>(<object>PyTuple_GET_ITEM(punits, idx))
-                if o.gcount == 1:
-                    if _fast_number(p, g[0].s, g[0].e, exp_unit, &raw, &scaler, &unit):
-                        raw_o = raw
-                        names.append(name)
-                        codes.append(code_o)
-                        raws.append(raw_o)
-                        scalers.append(scaler)
-                        units.append(unit)
-                        values.append(raw_o if scaler == 0 else _scaled(raw, scaler))
-                        continue
-                    if exp_unit < 0 and _is_ts(p, g[0]):
+            tname = <object>PyTuple_GET_ITEM(time_names, idx)
+            exp_unit = <int>(<object>PyTuple_GET_ITEM(punits, idx))
+        else:
+            gn = _generic_names.get(code_o)
+            if gn is None:
+                if len(_generic_names) > 4096:
+                    _generic_names.clear()
+                gn = _generic_names[code_o] = (generic_name(code_o), generic_name(code_o) + "_time")
+            name = (<tuple>gn)[0]
+            tname = (<tuple>gn)[1]
+            kind = 0
+            exp_unit = -1
+        if kind == 0:
+            if o.gcount == 1:
+                if _fast_number(p, g[0].s, g[0].e, exp_unit, &raw, &scaler, &unit):
+                    _put(out, name, code_o, raw, scaler, unit)
+                    continue
+                if exp_unit < 0:
+                    t = _group(b, g[0])
+                    if _is_ts(p, g[0]):
+                        _put_obj(out, name, code_o, t, p1_time(t, zone))
+                    else:
+                        cv = convert(t, zone)
+                        _put_full(out, name, code_o, cv[0], cv[1], cv[2], cv[3])
+                    continue
+            elif o.gcount == 7 and g[0].e - g[0].s == 12 and _all_digits(p, g[0]) and _is_obis_text(p, g[4]):
+                # DSMR 2.2/3 hourly M-Bus value: (time)(status)(period)(1)(obis)(unit) NL (value)
+                tmp = b[g[6].s:g[6].e] + b"*" + b[g[5].s:g[5].e]
+                if _fast_number(<const unsigned char*>PyBytes_AS_STRING(tmp), 0, PyBytes_GET_SIZE(tmp),
+                                exp_unit, &raw, &scaler, &unit):
+                    _put(out, name, code_o, raw, scaler, unit)
+                    t = _group(b, g[0])
+                    _put_obj(out, tname, code_o, t, p1_time(t, zone))
+                    continue
+            elif o.gcount >= 2 and g[0].e > g[0].s and _all_digits(p, g[0]) and _is_obis_text(p, g[1]):
+                lg = _log(b, p, g, o.gcount, zone)
+                if lg is not None:
+                    _put_obj(out, name, code_o, (<tuple>lg)[0], (<tuple>lg)[1])
+                    continue
+            elif o.gcount >= 2 and _is_ts(p, g[0]):
+                if o.gcount == 2:
+                    if _fast_number(p, g[1].s, g[1].e, exp_unit, &raw, &scaler, &unit):
+                        _put(out, name, code_o, raw, scaler, unit)
                         t = _group(b, g[0])
-                        names.append(name)
-                        codes.append(code_o)
-                        raws.append(t)
-                        scalers.append(0)
-                        units.append(-1)
-                        values.append(p1_time(t, zone))
+                        _put_obj(out, tname, code_o, t, p1_time(t, zone))
                         continue
-                elif o.gcount == 2:
-                    if _is_ts(p, g[0]) and _fast_number(p, g[1].s, g[1].e, exp_unit, &raw, &scaler, &unit):
-                        raw_o = raw
-                        names.append(name)
-                        codes.append(code_o)
-                        raws.append(raw_o)
-                        scalers.append(scaler)
-                        units.append(unit)
-                        values.append(raw_o if scaler == 0 else _scaled(raw, scaler))
-                        t = _group(b, g[0])
-                        names.append(<object>PyTuple_GET_ITEM(time_names, idx))
-                        codes.append(code_o)
-                        raws.append(t)
-                        scalers.append(0)
-                        units.append(-1)
-                        values.append(p1_time(t, zone))
-                        continue
-                if o.gcount >= 2 and o.gcount != 7 and g[0].e > g[0].s and _all_digits(p, g[0]) and _is_obis_text(p, g[1]):
-                    lg = _log(b, p, g, o.gcount, zone)
-                    if lg is not None:
-                        names.append(name)
-                        codes.append(code_o)
-                        raws.append(lg[0])
-                        scalers.append(0)
-                        units.append(-1)
-                        values.append(lg[1])
-                        continue
-            elif o.gcount == 1:
-                t = _group(b, g[0])
-                v = t
-                if kind == 2:
-                    v = _hex_text(b, p, g[0])
-                    if v is None:
-                        v = hex_text(t)
-                names.append(name)
-                codes.append(code_o)
-                raws.append(t)
-                scalers.append(0)
-                units.append(-1)
-                values.append(v)
-                if version is None and (name == _N_VERSION or name == _N_VERSION_BE):
-                    version = t
-                elif meter_id is None and name == _N_METER_ID:
-                    meter_id = v
+                else:
+                    _put_obj(out, name, code_o, tuple([_group(b, g[i]) for i in range(1, o.gcount)]),
+                             tuple([_value(b, p, g[i], zone) for i in range(1, o.gcount)]))
+                    t = _group(b, g[0])
+                    _put_obj(out, tname, code_o, t, p1_time(t, zone))
+                    continue
+            elif o.gcount >= 2:
+                _put_obj(out, name, code_o, tuple([_group(b, g[i]) for i in range(o.gcount)]),
+                         tuple([_value(b, p, g[i], zone) for i in range(o.gcount)]))
                 continue
+        elif o.gcount == 1:
+            t = _group(b, g[0])
+            v = t
+            if kind == 2:
+                v = _hex_text(b, p, g[0])
+                if v is None:
+                    v = hex_text(t)
+            _put_obj(out, name, code_o, t, v)
+            if version is None and (name == _N_VERSION or name == _N_VERSION_BE):
+                version = t
+            elif meter_id is None and name == _N_METER_ID:
+                meter_id = v
+            continue
         groups = [_group(b, g[i]) for i in range(o.gcount)]
         before = len(names)
         line_readings(out, prof, code_o, groups, zone, o.off)
