@@ -17,7 +17,7 @@ Rules (independent of how the input is chunked):
 * a new ``/`` before the ``!`` resynchronises: the unfinished telegram is
   rejected (``IncompleteFrameError``) and the new one starts;
 * an HDLC frame (or rejected HDLC candidate) in the middle rejects the
-  unfinished telegram the same way;
+  unfinished telegram the same way (after the '!' it just ends the telegram);
 * no ``!`` within ``max_telegram_size`` bytes: rejected (``TelegramError``).
 """
 
@@ -141,17 +141,18 @@ class TelegramHunter:
         self._checked = 1
 
     def interrupt(self, events: list) -> None:  # type: ignore[type-arg]
-        """An HDLC frame follows: the unfinished telegram (if any) is rejected."""
-        if not self.active:
-            return
-        buf = self._buf
-        if _looks_like_start(buf):
-            self._stop()
-            self._reject(events, bytes(buf), IncompleteFrameError(
-                "telegram interrupted by an HDLC frame before its end", 1, len(buf)))
-        else:  # '/' and fewer than three more bytes: noise after all
-            self._stop()
-            self._discard(events, bytes(buf))
+        """An HDLC frame follows: a telegram whose '!' arrived ends here (its
+        CRC line is over); one without is rejected; a bare '/' is noise."""
+        while self.active:
+            buf = self._buf
+            if buf.find(b"!") >= 0 or not _looks_like_start(buf):
+                rest = self._advance(events, True)
+                if rest:
+                    self.feed(events, rest)
+            else:
+                self._stop()
+                self._reject(events, bytes(buf), IncompleteFrameError(
+                    "telegram interrupted by an HDLC frame before its end", 1, len(buf)))
 
     def flush(self, events: list) -> None:  # type: ignore[type-arg]
         data = b""
