@@ -5,7 +5,8 @@ with the package (one per vendor and list) and says so.
 
 Input may be hex text (one frame per line; spaces, ``#`` comments allowed) or a
 raw binary capture (bytes as read from the serial port); raw captures are cut
-into frames by the stream decoder, which reports noise it skipped.
+into frames by the stream decoder, which reports noise it skipped.  P1 / DSMR
+telegrams (text files, stdin, or a hex line starting 2F) are decoded too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from . import BACKEND, __version__
 from ._errors import DecodeError, ProfileError
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
-from ._select import impl
+from ._select import impl, p1_impl
 
 _HEX = set(string.hexdigits + " \t\r\n:")
 
@@ -191,7 +192,10 @@ def _main(argv: list[str] | None) -> int:
                         bad += 1
                         print(f"{lab}: {ev}", file=sys.stderr)
                 continue
-            frame = impl.decode_frame(data, profiles, **kw)
+            if data[:1] == b"/":  # a P1 telegram given as hex
+                frame = p1_impl.decode_telegram(data, tz=args.tz)
+            else:
+                frame = impl.decode_frame(data, profiles, **kw)
         except DecodeError as e:
             bad += 1
             print(f"{label}: {type(e).__name__}: {e}", file=sys.stderr)
