@@ -6,7 +6,8 @@
 Writes one file per frame into ``<out>/frame`` (HDLC, unencrypted frames plus
 encrypted/segmented HDLC frames: they exercise the refusal paths) and into
 ``<out>/stream`` (concatenations of 1..4 frames with noise between them, for the
-StreamDecoder harness).  Defaults: tests/corpus/frames.jsonl and
+StreamDecoder harness), and the P1 telegrams of tests/corpus/telegrams.jsonl
+into ``<out>/p1`` (fuzz_p1.py).  Defaults: tests/corpus/frames.jsonl and
 /work/shared/corpus/frames.jsonl, whichever exist.
 """
 
@@ -64,7 +65,17 @@ def main() -> int:
             parts.append(bytes(rng.randrange(256) for _ in range(rng.choice((0, 0, 1, 3)))))
             parts.append(f)
         write(out / "stream", b"".join(parts))
-    print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds in {out}")
+    # P1 telegrams (tests/corpus/telegrams.jsonl), each with a harness mode byte
+    # (fuzz_p1.py: 0 as is, 1 CRC recomputed, 2 streamed), and a mixed stream
+    (out / "p1").mkdir(parents=True, exist_ok=True)
+    tel_path = ROOT / "tests" / "corpus" / "telegrams.jsonl"
+    tels = [bytes.fromhex(json.loads(l)["hex"]) for l in tel_path.read_text().splitlines() if l.strip()] if tel_path.is_file() else []
+    for i, t in enumerate(tels):
+        write(out / "p1", bytes([i % 3]) + t)
+    if tels:
+        write(out / "p1", b"\x02" + b"noise".join(tels[:3] + frames[:2]))
+    print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds, "
+          f"{len(list((out / 'p1').iterdir()))} P1 seeds in {out}")
     return 0
 
 
