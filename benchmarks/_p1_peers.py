@@ -64,7 +64,10 @@ def contenders() -> tuple[list[tuple[str, Callable[[dict[str, Any]], Any], Calla
         def parser(t: dict[str, Any]) -> Any:
             p = parsers.get(t["spec"])
             if p is None:
-                p = parsers[t["spec"]] = TelegramParser(getattr(ts, t["spec"]))
+                spec = getattr(ts, t["spec"])
+                if spec.get("general_global_cipher"):  # T210-D-r: the plain telegram text here
+                    spec = {**spec, "general_global_cipher": False}
+                p = parsers[t["spec"]] = TelegramParser(spec)
             return p
 
         def dsmr_decode(t: dict[str, Any], _p: Callable[..., Any] = parser) -> Any:
