@@ -326,7 +326,7 @@ def test_profiles_forced_and_user_profiles(p1, tmp_path: Path) -> None:  # type:
     ('schema = 1\nid = "x"\nvendor = "v"\ntimezone = "UTC"\n[objects]\na = { obis = "0-n:24.2.1" }\n', "objects.a"),
 ])
 def test_profile_errors(tmp_path: Path, toml: str, key: str) -> None:
-    (tmp_path / "bad.toml").write_text(toml, encoding="utf-8")
+    (tmp_path / "bad.toml").write_text('format = "p1"\n' + toml, encoding="utf-8")
     with pytest.raises(ProfileError) as ei:
         amsparse.load_p1_profiles(tmp_path)
     assert ei.value.key == key
@@ -389,3 +389,39 @@ def test_public_api_uses_the_selected_backend() -> None:
     assert amsparse.decode_telegram is _select.p1_impl.decode_telegram
     assert _select.P1_BACKEND == amsparse.BACKEND
     assert issubclass(TelegramError, DecodeError)
+
+
+def test_threads_get_their_own_results() -> None:
+    """The compiled core remembers the last profile choice and zone: threads
+    decoding telegrams of different meters at once must not mix them up."""
+    import threading
+
+    c = pytest.importorskip("amsparse._p1_c")
+    from amsparse import _p1_py
+
+    tels = [telegram_bytes(t) for t in sorted(PROFILE_OF)]
+    want = [_p1_py.decode_telegram(t) for t in tels]
+    want_utc = [_p1_py.decode_telegram(t, tz="UTC") for t in tels]
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        order = list(range(len(tels)))[k:] + list(range(len(tels)))[:k]
+        for _ in range(40):
+            for i in order:
+                if c.decode_telegram(tels[i], tz=None if k % 2 else "UTC") != (want[i] if k % 2 else want_utc[i]):
+                    errors.append(f"thread {k}, telegram {i}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:5]
+
+
+def test_profile_folders_hold_both_kinds() -> None:
+    root = HERE.parent / "vendor_profiles"
+    dlms = amsparse.load_profiles(root, include_builtin=False)
+    p1 = amsparse.load_p1_profiles(root, include_builtin=False)
+    assert {p.id for p in dlms} == {p.id for p in amsparse.builtin_profiles()}
+    assert {p.id for p in p1} == {p.id for p in amsparse.builtin_p1_profiles()}

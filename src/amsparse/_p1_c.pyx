@@ -155,9 +155,10 @@ cdef object _new_frame(tuple fields):
     return o
 
 
-cdef object _builtin = builtin_p1_profiles()
-cdef object _last_choice = None
-cdef object _last_zone = None
+# The built-in profile set (compiled on first use, not at import), the last
+# profile choice and the last zone: a meter sends the same shape every time.
+# Kept in a dict, whose get/set are atomic also on free-threaded builds.
+cdef dict _memo = {}
 
 
 def crc16_arc(data, start=0, end=None):
@@ -526,9 +527,10 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None):
     cdef _Grp* g
     cdef int kind
 
-    global _last_choice, _last_zone
-    if profiles is None and profile is None and _builtin is not None:
-        ps = _builtin
+    if profiles is None and profile is None:
+        ps = _memo.get("builtin")
+        if ps is None:
+            ps = _memo["builtin"] = builtin_p1_profiles()
         prof = None
     else:
         ps, prof = prepare(profiles, profile)
@@ -588,20 +590,20 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None):
                 version = _group(b, sc.grps[o.gfirst])
                 break
         # the last choice, remembered (a meter sends the same shape every time)
-        last = _last_choice
+        last = _memo.get("choice")
         if (last is not None and (<tuple>last)[0] is ps and (<tuple>last)[1] == ident
                 and (<tuple>last)[2] == version and (<tuple>last)[3] == (crc >= 0)
                 and (<tuple>last)[4] == codes_t):
             prof = (<tuple>last)[5]
         else:
             prof = ps.choose(ident, version, crc >= 0, codes_t)
-            _last_choice = (ps, ident, version, crc >= 0, codes_t, prof)
-    lz = _last_zone
+            _memo["choice"] = (ps, ident, version, crc >= 0, codes_t, prof)
+    lz = _memo.get("zone")
     if lz is not None and (<tuple>lz)[0] is prof and (<tuple>lz)[1] == tz:
         zone = (<tuple>lz)[2]
     else:
         zone = get_zone(tz if tz is not None else prof.timezone)
-        _last_zone = (prof, tz, zone)
+        _memo["zone"] = (prof, tz, zone)
     by_obis = prof.by_obis
     kinds = prof.kinds
     punits = prof.units

@@ -312,8 +312,12 @@ def load_p1_profiles(*paths: str | os.PathLike[str], include_builtin: bool = Tru
 
     entries = []
     for path in paths:
+        folder = Path(path).is_dir()
         for f in _profile_files(Path(path)):
-            entries.append((str(f), _read_file(f)))
+            data = _read_file(f)
+            if folder and (not isinstance(data, Mapping) or data.get("format") != "p1"):
+                continue  # DLMS list profiles in the same folder (load_profiles)
+            entries.append((str(f), data))
     from ._builtin_profiles import P1_PROFILES
 
     compiled = _compile_all(entries, {d["id"]: d for _, d in P1_PROFILES})
