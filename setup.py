@@ -57,6 +57,14 @@ def _extensions():
             extra_compile_args=extra if sys.platform != "win32" else [],
             extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
         ))
+    p1_pyx = ROOT / "src" / "amsparse" / "_p1_c.pyx"  # P1 / DSMR telegrams (decode_telegram)
+    if p1_pyx.exists():
+        exts.append(Extension(
+            "amsparse._p1_c",
+            ["src/amsparse/_p1_c.pyx"],
+            extra_compile_args=extra if sys.platform != "win32" else [],
+            extra_link_args=[f for f in extra if f.startswith("-fsanitize")] if sys.platform != "win32" else [],
+        ))
     return cythonize(
         exts,
         compiler_directives={

@@ -446,7 +446,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--live-mb", type=float, default=52.0,
                     help="size of the live-line capture (0: skip that section)")
     ap.add_argument("--live-rounds", type=int, default=3)
+    ap.add_argument("--p1", action="store_true",
+                    help="only the P1 / DSMR telegram comparison (amsparse.decode_telegram vs dsmr_parser)")
     args = ap.parse_args(argv)
+    if args.p1:
+        import _p1_peers
+
+        return _p1_peers.main(args, measure, machine_note, write_block)
 
     frames = select_frames()
     if not frames:
@@ -551,17 +557,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_doc(path: Path, text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
+    write_block(path, text, BEGIN, END, "Peer comparison")
+
+
+def write_block(path: Path, text: str, begin: str, end: str, heading: str) -> None:
+    """Put ``text`` between the ``begin``/``end`` markers of ``path`` (a new
+    ``## heading`` section at the end when the markers are absent)."""
+    block = f"{begin}\n{text}\n{end}"
     if path.exists():
         doc = path.read_text(encoding="utf-8")
-        if BEGIN in doc and END in doc:
-            pre, rest = doc.split(BEGIN, 1)
-            _, post = rest.split(END, 1)
+        if begin in doc and end in doc:
+            pre, rest = doc.split(begin, 1)
+            _, post = rest.split(end, 1)
             doc = pre + block + post
         else:
-            doc = doc.rstrip("\n") + "\n\n## Peer comparison\n\n" + block + "\n"
+            doc = doc.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
     else:
-        doc = "# Performance\n\n## Peer comparison\n\n" + block + "\n"
+        doc = f"# Performance\n\n## {heading}\n\n" + block + "\n"
     path.write_text(doc, encoding="utf-8")
     print(f"wrote {path}", file=sys.stderr)
 

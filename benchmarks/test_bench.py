@@ -96,3 +96,31 @@ def test_decode_batch(benchmark, big_capture: tuple[bytes, int]) -> None:  # typ
     except TypeError:
         return
     assert rows == nframes
+
+
+# --------------------------------------------------------------------------- P1 telegrams
+_P1_CASES = {"dsmr5": "isk-p1-06", "emucs": "fluv-p1-02", "se-han": "kam-p1-04"}
+
+
+def _telegrams() -> dict[str, bytes]:
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "telegrams.jsonl"
+    return {r["id"]: bytes.fromhex(r["hex"]) for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
+@pytest.mark.parametrize("case", list(_P1_CASES))
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_decode_telegram(benchmark, request: pytest.FixtureRequest, backend: str, case: str) -> None:  # type: ignore[no-untyped-def]
+    """amsparse.decode_telegram per backend (compare_peers.py --p1 has dsmr_parser beside it)."""
+    from conftest import _no_c
+
+    if backend == "cython" and _no_c(request.config):
+        pytest.skip("compiled core disabled on purpose")
+    mod = importlib.import_module("amsparse._p1_c" if backend == "cython" else "amsparse._p1_py")
+    raw = _telegrams()[_P1_CASES[case]]
+    benchmark.group = f"decode_telegram-{case}"
+    benchmark.extra_info.update(corpus_id=_P1_CASES[case], telegram_bytes=len(raw))
+    frame = benchmark(mod.decode_telegram, raw)
+    assert frame == importlib.import_module("amsparse._p1_py").decode_telegram(raw)

@@ -15,6 +15,9 @@ every few bytes), wide tables (many unknown OBIS codes, then tiny error frames)
 and segment sequences with a gap, a damaged segment or a new push in the
 middle; into ``<out>/profile``, user profiles (JSON, some broken, some
 ``generic``) followed by frames, for ``fuzz_profiles.py``.
+
+The P1 telegrams of tests/corpus/telegrams.jsonl go into ``<out>/p1``
+(fuzz_p1.py).
 """
 
 from __future__ import annotations
@@ -156,8 +159,18 @@ def main() -> int:
             parts.append(bytes(rng.randrange(256) for _ in range(rng.choice((0, 0, 1, 3)))))
             parts.append(f)
         write(out / "stream", b"".join(parts))
+    # P1 telegrams (tests/corpus/telegrams.jsonl), each with a harness mode byte
+    # (fuzz_p1.py: 0 as is, 1 CRC recomputed, 2 streamed), and a mixed stream
+    (out / "p1").mkdir(parents=True, exist_ok=True)
+    tel_path = ROOT / "tests" / "corpus" / "telegrams.jsonl"
+    tels = [bytes.fromhex(json.loads(l)["hex"]) for l in tel_path.read_text().splitlines() if l.strip()] if tel_path.is_file() else []
+    for i, t in enumerate(tels):
+        write(out / "p1", bytes([i % 3]) + t)
+    if tels:
+        write(out / "p1", b"\x02" + b"noise".join(tels[:3] + frames[:2]))
     print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds, "
-          f"{len(list((out / 'profile').iterdir()))} profile seeds in {out}")
+          f"{len(list((out / 'profile').iterdir()))} profile seeds, "
+          f"{len(list((out / 'p1').iterdir()))} P1 seeds in {out}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import tracemalloc
@@ -22,6 +23,8 @@ FRAMES = [(r["id"], bytes.fromhex(r["hex"])) for r in corpusdata.records()]
 
 def _decode_or_error(impl, raw):  # type: ignore[no-untyped-def]
     try:
+        if raw[:1] == b"/":  # a P1 telegram: decode_batch decodes those too
+            return importlib.import_module("amsparse._p1_c" if impl.BACKEND == "cython" else "amsparse._p1_py").decode_telegram(raw), None
         return impl.decode_frame(raw), None
     except DecodeError as e:
         return None, e

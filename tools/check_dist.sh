@@ -97,7 +97,7 @@ mkdir -p "$WORK/src"
 tar -C "$ROOT" -cf - \
     --exclude=./.git --exclude=./build --exclude=./dist --exclude='*.egg-info' \
     --exclude='./.venv*' --exclude=__pycache__ --exclude='*.so' --exclude='*.pyd' \
-    --exclude=./src/amsparse/_decode_c.c --exclude=./src/amsparse/_scan_c.c \
+    --exclude=./src/amsparse/_decode_c.c --exclude=./src/amsparse/_scan_c.c --exclude=./src/amsparse/_p1_c.c \
     --exclude=.hypothesis --exclude=.pytest_cache --exclude=.benchmarks . |
     tar -C "$WORK/src" -xf -
 SRC="$WORK/src"

@@ -33,13 +33,19 @@ Edit the TOML files under vendor_profiles/ and rerun the tool.
 '''
 
 
+P1_DIR = "p1/"  # P1 / DSMR telegram profiles (their own schema, see docs/p1.md)
+
+
 def render(root: Path = PROFILES) -> str:
     entries = []
+    p1_entries = []
     for path in sorted(root.rglob("*.toml")):
         rel = path.relative_to(root).as_posix()
-        entries.append((rel, tomllib.loads(path.read_text(encoding="utf-8"))))
+        entry = (rel, tomllib.loads(path.read_text(encoding="utf-8")))
+        (p1_entries if rel.startswith(P1_DIR) else entries).append(entry)
     body = pprint.pformat(entries, width=100, sort_dicts=False)
-    return HEADER + "PROFILES = " + body + "\n"
+    p1_body = pprint.pformat(p1_entries, width=100, sort_dicts=False)
+    return HEADER + "PROFILES = " + body + "\n\nP1_PROFILES = " + p1_body + "\n"
 
 
 def main(argv: list[str]) -> int:

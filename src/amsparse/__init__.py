@@ -25,6 +25,7 @@ from ._errors import (
     ProfileError,
     ProfileMismatchError,
     SegmentedFrameError,
+    TelegramError,
     UnexpectedError,
     UnsupportedApduError,
 )
@@ -32,6 +33,8 @@ from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Readin
 from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
 from ._select import BACKEND as _BACKEND
 from ._select import impl as _impl
+from ._select import p1_impl as _p1_impl
+from ._p1_profiles import P1Profile, P1ProfileSet, builtin_p1_profiles, load_p1_profiles
 from ._stream import BytesDiscarded, FrameDecoded, FrameRejected, StreamDecoder, iter_events, iter_frames
 from ._version import __version__
 
@@ -40,6 +43,7 @@ BACKEND: Literal["cython", "python"] = _BACKEND  # type: ignore[assignment]
 fcs16 = _impl.fcs16
 decode_frame = _impl.decode_frame
 decode_apdu = _impl.decode_apdu
+decode_telegram = _p1_impl.decode_telegram
 
 __all__ = [
     "BACKEND",
@@ -67,6 +71,12 @@ __all__ = [
     "ProfileSet",
     "Reading",
     "SegmentedFrameError",
+    "TelegramError",
+    "P1Profile",
+    "P1ProfileSet",
+    "builtin_p1_profiles",
+    "load_p1_profiles",
+    "decode_telegram",
     "Unit",
     "UnexpectedError",
     "UnsupportedApduError",

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from array import array
 from typing import Any, Iterable, Union
 
@@ -371,6 +372,8 @@ def _decode_batch(
     writer = writer_cls(table, profiles, profile, tz, max_columns) if writer_cls is not None else None
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
+        if _P1_START.search(buf) is not None:  # P1 telegrams in the capture: the stream path
+            return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         while True:
@@ -396,18 +399,97 @@ def _decode_batch(
                         reject(_hdlc_error(buf, start))
             if final:
                 return writer.finish() if writer is not None else table._finish()
+    decode_telegram = _p1_for(impl).decode_telegram
+    p1_kw = {"tz": tz} if tz is not None else {}
     if writer is not None:
         add = writer.add_raw
         for raw in source:
+            if raw[:1] == b"/":  # a P1 telegram
+                try:
+                    writer.add_frame(decode_telegram(raw, **p1_kw))
+                except Exception as e:  # any failure is this telegram's row
+                    writer.add_error(as_decode_error(e))
+                continue
             add(raw)
         return writer.finish()
     for raw in source:
         try:
-            frame = decode(raw, ps, **kw)
+            frame = decode_telegram(raw, **p1_kw) if raw[:1] == b"/" else decode(raw, ps, **kw)
             append(frame)
         except Exception as e:  # any failure is this frame's row, not the batch's end
             reject(as_decode_error(e))
     return table._finish()
+
+
+_P1_START = re.compile(rb"/[A-Za-z]{3}")
+
+
+def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_size: int,
+                   writer: Any, table: FrameTable, impl: Any) -> FrameTable:
+    """A capture with P1 telegrams: the scanning path of _decode_batch, with the
+    bytes the HDLC scanner skips handed to the stream's TelegramHunter (so
+    telegrams are found exactly as StreamDecoder finds them; HDLC frames are
+    still decoded one by one, as in the path without telegrams)."""
+    from ._p1_stream import TelegramHunter
+    from ._stream import _hdlc_error, _scan
+
+    p1 = _p1_for(impl)
+    kw: dict[str, Any] = {}
+    if profile is not None:
+        kw["profile"] = profile
+    if tz is not None:
+        kw["tz"] = tz
+    discarded = [0]
+    if writer is not None:
+        add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
+    else:
+        add_frame, add_error = table._append_frame, table._append_error
+
+        def add_raw(raw: bytes) -> None:
+            try:
+                add_frame(impl.decode_frame(raw, ps, **kw))
+            except Exception as e:  # any failure is this frame's row, not the batch's end
+                add_error(as_decode_error(e))
+
+    def count(_events: Any, data: bytes) -> None:
+        discarded[0] += len(data)
+
+    hunter = TelegramHunter(
+        16384, lambda raw: p1.decode_telegram(raw, tz=tz),
+        lambda _e, frame, _raw: add_frame(frame), lambda _e, _raw, err: add_error(err), count,
+    )
+    none: list[Any] = []
+    pos, shared, n = 0, False, len(buf)
+    while True:
+        stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
+        final = stop_at == n
+        items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
+        for kind, start, stop, _aux in items:
+            if kind == 0:
+                hunter.feed(none, buf[start:stop])
+                continue
+            hunter.interrupt(none)
+            if kind == 1:
+                add_raw(buf[start:stop])
+            else:
+                add_error(_hdlc_error(buf, start))
+        if final:
+            hunter.flush(none)
+            break
+    table = writer.finish() if writer is not None else table._finish()
+    table.bytes_discarded += discarded[0]
+    return table
+
+
+def _p1_for(impl: Any) -> Any:
+    """The P1 decoder twin that goes with the DLMS backend ``impl``."""
+    if getattr(impl, "BACKEND", None) == "python":
+        from . import _p1_py
+
+        return _p1_py
+    from ._select import p1_impl
+
+    return p1_impl
 
 
 def decode_batch(

@@ -5,8 +5,9 @@ with the package (one per vendor and list) and says so.
 
 Input may be hex text (one frame per line; spaces, ``#`` comments allowed) or a
 raw binary capture (bytes as read from the serial port); raw captures are cut
-into frames by the stream decoder, which reports noise it skipped.  Files and
-stdin are read in chunks (a capture of any size runs in bounded memory).
+into frames by the stream decoder, which reports noise it skipped.  P1 / DSMR
+telegrams (text files, stdin, or a hex line starting 2F) are decoded too.  Files
+and stdin are read in chunks (a capture of any size runs in bounded memory).
 
 Output is safe for a terminal and for strict parsers: ``--json`` prints strict
 JSON (NaN and infinities as ``null``, nested values as arrays, bytes as hex,
@@ -30,7 +31,7 @@ from . import BACKEND, __version__, _options
 from ._errors import ProfileError, as_decode_error
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
-from ._select import impl
+from ._select import impl, p1_impl
 
 _HEX = set(string.hexdigits + " \t\r\n:")
 #: bytes read from a file or stdin at a time
@@ -269,7 +270,10 @@ def _main(argv: list[str] | None) -> int:
         for lab, item in items:
             if isinstance(item, (bytes, bytearray)):  # one hex frame
                 try:
-                    frame = impl.decode_frame(item, profiles, **kw)
+                    if item[:1] == b"/":  # a P1 telegram given as hex
+                        frame = p1_impl.decode_telegram(item, tz=args.tz)
+                    else:
+                        frame = impl.decode_frame(item, profiles, **kw)
                 except Exception as e:  # any failure is this frame's, as in the stream
                     e = as_decode_error(e)
                     bad += 1

@@ -16,7 +16,8 @@ test can compare ``type(exc)`` across backends.  Every error raised because of
     │   ├── ApduError                     LLC, DLMS APDU, A-XDR structure
     │   │   └── UnsupportedApduError      encrypted / block-transfer / other APDUs
     │   ├── ProfileMismatchError          no profile fits a value-only (positional) list
-    │   └── UnexpectedError               any other exception from one frame (stream/batch)
+    │   ├── UnexpectedError               any other exception from one frame (stream/batch)
+    │   └── TelegramError                 a P1 / DSMR telegram's text is malformed
     └── ProfileError                      a vendor profile file is broken: .source, .key
 """
 
@@ -33,6 +34,7 @@ __all__ = [
     "ProfileMismatchError",
     "SegmentedFrameError",
     "UnexpectedError",
+    "TelegramError",
     "UnsupportedApduError",
 ]
 
@@ -179,6 +181,15 @@ def as_decode_error(e: BaseException) -> DecodeError:
         f"unexpected {type(e).__name__} while decoding this frame: {e}", e, None
     )
     return err
+
+
+class TelegramError(DecodeError):
+    """A P1 / DSMR (IEC 62056-21) telegram is malformed: no leading ``/``, a
+    bad identification line, a malformed OBIS code, unbalanced parentheses,
+    non-ASCII bytes, an over-long line, a malformed CRC field, or a value that
+    does not fit its object (a power sent in volts).  A CRC that does not match
+    is a :class:`ChecksumError` (``kind == "CRC"``), a telegram with no ``!``
+    an :class:`IncompleteFrameError`."""
 
 
 class ProfileError(AmsparseError):

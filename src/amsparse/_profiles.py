@@ -460,7 +460,10 @@ def load_profiles(*paths: str | os.PathLike[str], include_builtin: bool = True) 
     ids: dict[str, str] = {}
     for path in paths:
         for f in _profile_files(Path(path)):
-            p = compile_profile(_read_file(f), str(f))
+            data = _read_file(f)
+            if isinstance(data, Mapping) and data.get("format") == "p1":
+                continue  # a P1 telegram profile (load_p1_profiles), e.g. vendor_profiles/p1/
+            p = compile_profile(data, str(f))
             if p.id in ids:
                 raise ProfileError(f"profile id {p.id!r} is also defined in {ids[p.id]}", str(f), "id")
             ids[p.id] = str(f)

@@ -41,3 +41,20 @@ if _expected and _expected != BACKEND:
     raise ImportError(
         f"amsparse loaded the {BACKEND!r} backend but AMSPARSE_EXPECT_BACKEND={_expected!r}"
     )
+
+# P1 / DSMR telegrams: the compiled _p1_c alongside _decode_c, same rules.
+if TYPE_CHECKING:
+    from . import _p1_py as p1_impl
+elif impl.BACKEND != "cython":
+    from . import _p1_py as p1_impl
+else:
+    try:
+        from . import _p1_c as p1_impl
+    except ImportError:
+        from . import _p1_py as p1_impl
+
+P1_BACKEND: str = p1_impl.BACKEND
+if _expected and _expected != P1_BACKEND:
+    raise ImportError(
+        f"amsparse loaded the {P1_BACKEND!r} P1 decoder but AMSPARSE_EXPECT_BACKEND={_expected!r}"
+    )

@@ -115,6 +115,7 @@ class StreamDecoder:
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
+        "_p1",
     )
 
     def __init__(
@@ -125,6 +126,9 @@ class StreamDecoder:
         tz: str | None = None,
         max_frame_size: int = 2050,
         max_apdu_size: int = 65536,
+        p1: bool = True,
+        p1_profiles: Any = None,
+        max_telegram_size: int = 16384,
     ) -> None:
         # every option is checked now, as every frame would check it (amsparse._options)
         max_frame_size = check_size("max_frame_size", max_frame_size, 9)
@@ -153,12 +157,31 @@ class StreamDecoder:
         self.bytes_fed = 0
         #: flags counted in two events' ``raw`` (closing flag of one frame = opening of the next)
         self.shared_flags = 0
+        # P1 / DSMR telegrams among the bytes the HDLC scanner skips (docs/p1.md)
+        self._p1: Any = None
+        if p1:
+            from ._p1_stream import TelegramHunter
+            from ._select import p1_impl
+
+            if max_telegram_size < 16:
+                raise ValueError("max_telegram_size must be at least 16")
+            decode_telegram = p1_impl.decode_telegram
+            self._p1 = TelegramHunter(
+                max_telegram_size,
+                lambda raw: decode_telegram(raw, p1_profiles, tz=tz),
+                self._decoded, self._reject, self._discard,
+            )
 
     @property
     def buffered(self) -> int:
         """Bytes held, waiting for the rest of a frame (never more than
         ``max_frame_size``; segments being reassembled are not counted)."""
         return len(self._buf)
+
+    @property
+    def telegram_buffered(self) -> int:
+        """Bytes of an unfinished P1 telegram held (at most ``max_telegram_size``)."""
+        return 0 if self._p1 is None else self._p1.buffered
 
     @property
     def reassembling(self) -> int:
@@ -184,6 +207,8 @@ class StreamDecoder:
         discarded; valid frames after a false start are still found) and an
         unfinished segment sequence.  The decoder can be fed again afterwards."""
         events = self._run(True) if self._buf else []
+        if self._p1 is not None:
+            self._p1.flush(events)
         self._buf.clear()
         self._shared = False
         self._need = 1
@@ -201,7 +226,10 @@ class StreamDecoder:
         decode_run = getattr(impl, "decode_run", None)
         i = 0
         n = len(items)
+        p1 = self._p1
         while i < n:
+            if p1 is not None and p1.active and items[i][0] != 0:
+                p1.interrupt(events)  # an HDLC frame inside an unfinished telegram
             if decode_run is not None and self._seg_addr is None:
                 # the compiled core takes the run of plain frames (same results as below)
                 i, decoded, shared_flags = decode_run(
@@ -215,6 +243,9 @@ class StreamDecoder:
             kind, start, stop, aux = items[i]
             i += 1
             if kind == 0:
+                if p1 is not None:
+                    p1.feed(events, bytes(buf[start:stop]))
+                    continue
                 cnt = stop - start
                 self.bytes_discarded += cnt
                 events.append(BytesDiscarded(cnt, bytes(buf[start : min(stop, start + DISCARD_KEEP)])))
@@ -247,6 +278,10 @@ class StreamDecoder:
         error = as_decode_error(error)
         self.frames_rejected[type(error).__name__] += 1
         events.append(FrameRejected(error, raw))
+
+    def _discard(self, events: list[Event], data: bytes) -> None:
+        self.bytes_discarded += len(data)
+        events.append(BytesDiscarded(len(data), data[:DISCARD_KEEP]))
 
     def _decoded(self, events: list[Event], frame: Frame, raw: bytes) -> None:
         self.frames_decoded += 1
