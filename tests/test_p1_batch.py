@@ -28,7 +28,7 @@ def expected(parts: list[bytes], discarded: int) -> FrameTable:
         else:
             t._append_frame(f)
     t.bytes_discarded = discarded
-    return t
+    return t._finish()  # pads the lazily filled columns, as decode_batch does
 
 
 def parts() -> list[bytes]:

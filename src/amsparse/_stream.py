@@ -243,15 +243,15 @@ class StreamDecoder:
             kind, start, stop, aux = items[i]
             i += 1
             if kind == 0:
-                if p1 is not None:
+                if self._seg_addr is not None and self._seg_broken is None and buf[start:stop].strip(b"\x7e"):
+                    # bytes lost between two segments: a segment may be missing
+                    self._seg_broken = "bytes were lost inside it"
+                if p1 is not None:  # the telegram hunter reports what it does not take
                     p1.feed(events, bytes(buf[start:stop]))
                     continue
                 cnt = stop - start
                 self.bytes_discarded += cnt
                 events.append(BytesDiscarded(cnt, bytes(buf[start : min(stop, start + DISCARD_KEEP)])))
-                if self._seg_addr is not None and self._seg_broken is None and buf[start:stop].strip(b"\x7e"):
-                    # bytes lost between two segments: a segment may be missing
-                    self._seg_broken = "bytes were lost inside it"
                 continue
             if kind == 2 and self._seg_addr is not None and self._seg_broken is None:
                 self._seg_broken = "a segment was rejected"  # never splice around it
