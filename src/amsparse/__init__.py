@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ._batch import FrameTable, decode_batch
+from ._chunked import iter_batches
 from ._errors import (
     AmsparseError,
     ApduError,
@@ -75,5 +76,6 @@ __all__ = [
     "decode_batch",
     "decode_frame",
     "fcs16",
+    "iter_batches",
     "load_profiles",
 ]
