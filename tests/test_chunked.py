@@ -49,11 +49,16 @@ def assert_batches_equal(batches: list[FrameTable], whole: FrameTable, rows: int
     independently of how the batches are built)."""
     assert all(len(b) <= rows for b in batches)
     assert all(len(b) == rows for b in batches[:-1] if len(b))
-    assert sum(len(b) for b in batches) == len(whole)
     assert sum(b.bytes_discarded for b in batches) == whole.bytes_discarded
+    assert_rows_equal(batches, whole)
+
+
+def assert_rows_equal(tables: list[FrameTable], whole: FrameTable) -> None:
+    """The tables, one after the other, hold exactly whole's rows."""
+    assert sum(len(b) for b in tables) == len(whole)
     names = whole.names
     i = 0
-    for b in batches:
+    for b in tables:
         assert set(b.names) <= set(names)
         for j in range(len(b)):
             assert _row(b, j, names) == _row(whole, i, names), i
