@@ -16,6 +16,7 @@ from typing import Literal
 
 from ._batch import FrameTable, decode_batch
 from ._chunked import iter_batches
+from ._dataset import DatasetError, DatasetSummary, dataset_schema, write_dataset
 from ._errors import (
     AmsparseError,
     ApduError,
@@ -77,5 +78,9 @@ __all__ = [
     "decode_frame",
     "fcs16",
     "iter_batches",
+    "write_dataset",
+    "dataset_schema",
+    "DatasetError",
+    "DatasetSummary",
     "load_profiles",
 ]

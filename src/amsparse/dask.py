@@ -45,35 +45,14 @@ except ImportError as _e:  # pragma: no cover - exercised by test_missing_extra
 
 from ._batch import _CATEGORICAL, FrameTable, _decode_window
 from ._chunked import _concat
+from ._dataset import reading_columns
 
-__all__ = ["read_captures", "meta_for"]
-
-_KIND_NUMBER = 0  # amsparse._profiles.KIND_NUMBER
-
+__all__ = ["meta_for", "read_captures", "reading_columns"]
 
 def _profile_set(profiles: Any) -> Any:
     from ._profiles import builtin_profiles
 
     return builtin_profiles() if profiles is None else profiles
-
-
-def reading_columns(profiles: Any = None, profile: Any = None) -> list[str]:
-    """The numeric reading names the profiles can produce (``profile`` given:
-    that profile's, else every profile's), then the generic OBIS table's, in
-    order of first appearance."""
-    ps = _profile_set(profiles)
-    if isinstance(profile, str):
-        chosen = [ps[profile]]
-    elif profile is not None:
-        chosen = [profile]
-    else:
-        chosen = list(ps)
-    names: dict[str, None] = {}
-    for p in [*chosen, ps.generic]:
-        for name, kind in zip(p.names, p.kinds):
-            if kind == _KIND_NUMBER:
-                names.setdefault(name)
-    return list(names)
 
 
 def _empty_categories() -> Any:
