@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
-import duckdb
-import pandas as pd
-import polars as pl
-import pyarrow as pa
-import pyarrow.dataset as ds
+# the extras come with ".[test]" (the default run); the wheel tests install only the
+# wheeltest group, where this module skips
+duckdb = pytest.importorskip("duckdb")
+pd = pytest.importorskip("pandas")
+pl = pytest.importorskip("polars")
+pa = pytest.importorskip("pyarrow")
+ds = pytest.importorskip("pyarrow.dataset")
 
 import amsparse
 from amsparse._batch import NAT
@@ -192,6 +194,8 @@ def test_no_partitions_and_bad_arguments(tmp_path: Path) -> None:
         amsparse.write_dataset(src, tmp_path / "x", partition_by=("nope",))
     with pytest.raises(FileNotFoundError):
         amsparse.write_dataset(str(tmp_path / "none*.bin"), tmp_path / "y")
+    with pytest.raises(ValueError, match="no-such-profile"):
+        amsparse.write_dataset(src, tmp_path / "v", profile="no-such-profile")
     # a reading outside the declared columns: that file is not written, on purpose
     s = amsparse.write_dataset(src, tmp_path / "z", columns=["active_power_import"], on_error="return")
     assert s.rows == 0 and "readings outside the declared columns" in s.errors[0][1]

@@ -160,7 +160,12 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--profiles", action="append", default=[], metavar="PATH",
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
+    from . import _cli_convert
+
+    _cli_convert.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.command == "convert":
+        return _cli_convert.run(args)
 
     try:
         profiles = load_profiles(*args.profiles) if args.profiles else builtin_profiles()

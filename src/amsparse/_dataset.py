@@ -215,14 +215,15 @@ def write_dataset(
         raise ValueError("on_error must be 'raise' or 'return'")
     if on_unknown not in ("raise", "drop"):
         raise ValueError("on_unknown must be 'raise' or 'drop'")
+    if isinstance(profile, str):  # an unknown id fails here (ValueError), not once per file
+        from . import _decode_py
+        from ._profiles import builtin_profiles
+
+        _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
     schema = dataset_schema(columns, profiles=profiles, profile=profile)
     for key in partition_by:
         if schema.get_field_index(key) < 0:
             raise ValueError(f"cannot partition by {key!r}: not a dataset column")
-    if isinstance(profile, str):  # an unknown id fails here, not once per file
-        from ._profiles import builtin_profiles
-
-        (builtin_profiles() if profiles is None else profiles)[profile]
     paths = _sources(sources)
     root = os.fspath(directory)
     if os.path.exists(root) and (not os.path.isdir(root) or os.listdir(root)):
