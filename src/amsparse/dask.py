@@ -43,7 +43,7 @@ except ImportError as _e:  # pragma: no cover - exercised by test_missing_extra
         f"amsparse.dask needs dask[dataframe] and distributed ({_e.name} is missing): pip install 'amsparse[dask]'"
     ) from None
 
-from ._batch import _CATEGORICAL, FrameTable, _decode_window
+from ._batch import _CATEGORICAL, FrameTable, _decode_batch, _decode_window
 from ._chunked import _concat
 from ._dataset import reading_columns
 
@@ -103,9 +103,9 @@ class _ReadPart:
         args = (self.profiles, self.profile, self.tz, impl, self.max_frame_size)
         try:
             with self.fs.open(path, "rb") as f:
-                if stop is None:
-                    buf = f.read()
-                    return _decode_window(buf, 0, len(buf), False, True, *args)[0]
+                if stop is None:  # the whole file: decode_batch itself
+                    return _decode_batch(f.read(), self.profiles, self.profile, self.tz, impl,
+                                         self.max_frame_size)
                 look = max(0, start - self.max_frame_size)
                 end = min(size, stop + self.max_frame_size)
                 f.seek(look)
