@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import Literal
 
 from ._batch import FrameTable, decode_batch
+from ._chunked import iter_batches
+from ._dataset import DatasetError, DatasetSummary, dataset_schema, write_dataset
 from ._errors import (
     AmsparseError,
     ApduError,
@@ -87,5 +89,10 @@ __all__ = [
     "decode_batch",
     "decode_frame",
     "fcs16",
+    "iter_batches",
+    "write_dataset",
+    "dataset_schema",
+    "DatasetError",
+    "DatasetSummary",
     "load_profiles",
 ]

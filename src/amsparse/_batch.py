@@ -511,3 +511,45 @@ def decode_batch(
     from ._select import impl
 
     return _decode_batch(source, profiles, profile, tz, impl, max_frame_size, max_columns)
+
+
+def _decode_window(
+    buf: bytes, start: int, end: int, shared: bool, final: bool,
+    profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,
+) -> tuple[FrameTable, int, bool]:
+    """Scan and decode ``buf[start:end]`` into a new :class:`FrameTable`, as one
+    window of :func:`_decode_batch` does, and say where the scan stopped:
+    ``(table, resume, shared)``.  With ``final`` false, a frame that runs past
+    ``end`` is left for the next call (``resume`` is its start, ``shared``
+    whether its opening flag closed the previous frame), so a caller that keeps
+    ``buf[resume:]``, appends the next bytes and calls again with ``shared``
+    decodes every frame exactly once (used by :mod:`amsparse._chunked` and
+    :mod:`amsparse.dask`)."""
+    from ._stream import _hdlc_error, _scan
+
+    table = FrameTable()
+    writer_cls = getattr(impl, "TableWriter", None)
+    if writer_cls is not None:
+        writer = writer_cls(table, profiles, profile, tz)
+        resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
+        return writer.finish(), resume, bool(shared)
+    from ._profiles import builtin_profiles
+
+    ps = builtin_profiles() if profiles is None else profiles
+    kw: dict[str, Any] = {}
+    if profile is not None:
+        kw["profile"] = profile
+    if tz is not None:
+        kw["tz"] = tz
+    items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
+    for kind, s, e, _aux in items:
+        if kind == 0:
+            table.bytes_discarded += e - s
+        elif kind == 1:
+            try:
+                table._append_frame(impl.decode_frame(buf[s:e], ps, **kw))
+            except Exception as err:  # any failure is this frame's row, not the batch's end
+                table._append_error(as_decode_error(err))
+        else:
+            table._append_error(_hdlc_error(buf, s))
+    return table._finish(), resume, bool(shared)

@@ -1,4 +1,7 @@
-"""``amsparse convert CAPTURE... -o OUT.parquet|.csv|.jsonl``: captures to a table.
+"""``amsparse convert CAPTURE... -o OUT.parquet|.csv|.jsonl|DIR``: captures to a table.
+
+``-o DIR`` (no such suffix) writes a partitioned Parquet dataset through
+:func:`amsparse.write_dataset` instead (:mod:`amsparse._cli_dataset`).
 
 Each capture (raw bytes as read from the port, or hex lines) is decoded with
 :func:`amsparse.decode_batch`; the rows of all captures go to one file, with a
@@ -36,8 +39,17 @@ def add_parser(sub: Any) -> None:
         "5 permission denied, 7 broken pipe.",
     )
     p.add_argument("captures", nargs="+", metavar="CAPTURE", help="capture files (raw or hex lines)")
-    p.add_argument("-o", "--output", required=True, help="output file: .parquet, .csv or .jsonl")
-    p.add_argument("--no-progress", action="store_true", help="no progress line (it is shown only on a terminal)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file (.parquet, .csv or .jsonl), or a directory for a partitioned "
+                   "Parquet dataset (amsparse.write_dataset)")
+    p.add_argument("--partition-by", default="meter_id,date", metavar="COLS",
+                   help="dataset only: comma-separated partition columns (default: meter_id,date; '' for none)")
+    p.add_argument("--drop-unknown", action="store_true",
+                   help="dataset only: drop readings outside the profiles' columns instead of failing that file")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="show progress on stderr (default: only when stderr is a terminal)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress line")
     add_decoder_options(p)
     p.set_defaults(run=guarded(run))
 
@@ -45,9 +57,9 @@ def add_parser(sub: Any) -> None:
 class _Progress:
     """A progress line on stderr, only when stderr is a terminal."""
 
-    def __init__(self, total: int, what: str, enabled: bool) -> None:
+    def __init__(self, total: int, what: str, enabled: bool | None) -> None:
         self.total, self.what = max(1, total), what
-        self.on = enabled and sys.stderr.isatty()
+        self.on = bool(enabled) if enabled is not None else sys.stderr.isatty()
         self.last = 0.0
         self.shown = False
 
@@ -100,8 +112,12 @@ def run(args: argparse.Namespace) -> int:
     out = args.output
     ext = os.path.splitext(out)[1].lower()
     if ext not in _FORMATS:
-        err(f"cannot tell the output format of {out!r}: use .parquet, .csv or .jsonl")
-        return EXIT_USAGE
+        if ext:  # out.xlsx, out.txt...: a typo more likely than a directory name
+            err(f"cannot tell the output format of {out!r}: use .parquet, .csv, .jsonl or a directory")
+            return EXIT_USAGE
+        from ._cli_dataset import run_dataset
+
+        return run_dataset(args)
     if ext == ".parquet":
         from .io._core import need
 
@@ -109,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     kw = decoder_kw(args)
     profiles = kw.pop("profiles", None)
     total_bytes = sum(os.path.getsize(p) for p in args.captures)
-    prog = _Progress(total_bytes, "decoding", not args.no_progress and total_bytes > (1 << 20))
+    prog = _Progress(total_bytes, "decoding", args.progress if args.progress is not None or total_bytes > (1 << 20) else False)
     tables: list[tuple[str, Any]] = []
     done = 0
     for path in args.captures:
@@ -128,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         for n in t.names:
             if n not in names:
                 names.append(n)
-    wprog = _Progress(rows, "writing", not args.no_progress and rows > 20000)
+    wprog = _Progress(rows, "writing", args.progress if args.progress is not None or rows > 20000 else False)
     if ext == ".parquet":
         _write_parquet(out, tables)
     else:

@@ -1,0 +1,227 @@
+"""Bounded-memory batch decoding: a capture of any size -> FrameTables of ``rows`` rows.
+
+:func:`iter_batches` reads a capture ``chunk_bytes`` at a time, scans and
+decodes each chunk with the same windowed scan as :func:`amsparse.decode_batch`
+(:func:`amsparse._batch._decode_window`), keeps only the bytes of a frame that
+runs past the end of the chunk (at most ``max_frame_size``) and prepends them to
+the next chunk, so a frame that straddles a chunk boundary is decoded once, and
+the rows are those of ``decode_batch`` over the whole capture, in order.
+
+Memory held at any time: one chunk (twice, briefly, while the leftover is
+prepended), the decoded rows of one chunk and at most ``rows`` pending rows:
+it depends on ``chunk_bytes`` and ``rows``, never on the capture size.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from array import array
+from typing import Any, BinaryIO, Callable, Iterator, Union
+
+from ._batch import _CATEGORICAL, RAW_MISSING, FrameTable, _decode_window
+
+__all__ = ["iter_batches", "ProgressCallback"]
+
+#: ``progress(bytes_done, bytes_total)``; ``bytes_total`` is ``None`` when unknown
+ProgressCallback = Callable[[int, Union[int, None]], Any]
+
+BatchSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
+
+
+def _reader(source: Any) -> tuple[Callable[[int], bytes], int | None, Callable[[], None]]:
+    """-> (read(n), total bytes or None, close())."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        view = memoryview(source).cast("B")
+        pos = 0
+
+        def read_view(n: int) -> bytes:
+            nonlocal pos
+            out = view[pos : pos + n].tobytes()
+            pos += len(out)
+            return out
+
+        return read_view, len(view), view.release
+    if isinstance(source, (str, os.PathLike)):
+        f = open(source, "rb")
+        try:
+            total: int | None = os.fstat(f.fileno()).st_size
+        except OSError:  # pragma: no cover
+            total = None
+        return f.read, total, f.close
+    read = getattr(source, "read", None)
+    if read is None:
+        raise TypeError(
+            f"iter_batches needs a path, a binary file object or a bytes-like object, not {type(source).__name__}"
+        )
+    total = None
+    try:
+        if source.seekable():
+            here = source.tell()
+            total = source.seek(0, os.SEEK_END) - here
+            source.seek(here)
+    except (AttributeError, OSError, ValueError):
+        total = None
+
+    def read_file(n: int) -> bytes:
+        data = read(n)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"the file object returned {type(data).__name__}, not bytes: open it in binary mode")
+        return bytes(data)
+
+    return read_file, total, lambda: None
+
+
+def iter_batches(
+    source: BatchSource,
+    rows: int = 65536,
+    *,
+    profiles: Any = None,
+    profile: Any = None,
+    tz: str | None = None,
+    chunk_bytes: int = 1 << 20,
+    progress: ProgressCallback | None = None,
+    max_frame_size: int = 2050,
+) -> Iterator[FrameTable]:
+    """Decode a capture of any size into :class:`~amsparse.FrameTable` batches
+    of at most ``rows`` rows, reading ``chunk_bytes`` at a time.
+
+    ``source`` is a path, a binary file object (read from its current
+    position; not closed) or a bytes-like object.  ``profiles``, ``profile``
+    and ``tz`` are those of :func:`~amsparse.decode_batch`.  The batches, in
+    order, hold exactly the rows ``decode_batch`` gives for the whole capture
+    (every batch but the last has ``rows`` rows; a batch's columns are the
+    readings that occur in it).  ``bytes_discarded`` of a batch counts the
+    noise skipped since the previous batch; their sum is ``decode_batch``'s
+    (a last, empty batch carries noise after the last frame, and a capture
+    without any frame gives one empty batch).
+
+    ``progress(bytes_done, bytes_total)`` is called after each chunk
+    (``bytes_total`` is ``None`` for a file object that cannot seek).
+    """
+    if rows < 1:
+        raise ValueError("rows must be at least 1")
+    if chunk_bytes < 1:
+        raise ValueError("chunk_bytes must be at least 1")
+    if max_frame_size < 9:
+        raise ValueError("max_frame_size must be at least 9")
+    from ._select import impl
+
+    return _iter(source, rows, profiles, profile, tz, chunk_bytes, progress, max_frame_size, impl)
+
+
+def _iter(
+    source: Any, rows: int, profiles: Any, profile: Any, tz: str | None, chunk_bytes: int,
+    progress: ProgressCallback | None, max_frame_size: int, impl: Any,
+) -> Iterator[FrameTable]:
+    if isinstance(profile, str):  # fail now on an unknown id, not on every frame
+        from . import _decode_py
+        from ._profiles import builtin_profiles
+
+        _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
+    read, total, close = _reader(source)
+    try:
+        tail = b""
+        shared = False
+        done = 0
+        pending: list[tuple[FrameTable, int, int]] = []  # (table, first row, stop row)
+        npending = 0
+        discarded = 0
+        yielded = False
+        while True:
+            data = read(chunk_bytes)
+            final = not data
+            buf = tail + data if tail else data
+            table, resume, shared = _decode_window(
+                buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size
+            )
+            tail = buf[resume:]
+            done += len(data)
+            del buf, data
+            discarded += table.bytes_discarded
+            if len(table):
+                pending.append((table, 0, len(table)))
+                npending += len(table)
+            del table
+            while npending >= rows:  # cut full batches
+                take: list[tuple[FrameTable, int, int]] = []
+                need = rows
+                while need:
+                    t, a, b = pending[0]
+                    k = min(need, b - a)
+                    take.append((t, a, a + k))
+                    need -= k
+                    if a + k == b:
+                        pending.pop(0)
+                    else:
+                        pending[0] = (t, a + k, b)
+                npending -= rows
+                batch = _concat(take)
+                batch.bytes_discarded, discarded = discarded, 0
+                del take
+                yielded = True
+                yield batch
+            if progress is not None:
+                progress(done, total)
+            if final:
+                if npending or discarded or not yielded:
+                    batch = _concat(pending)
+                    batch.bytes_discarded = discarded
+                    pending.clear()
+                    yield batch
+                return
+    finally:
+        close()
+
+
+def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
+    """Rows ``[a, b)`` of each table, one after the other, as a new FrameTable
+    (a single whole table is returned as it is).  Columns in order of first
+    appearance, categories in order of first use, as decode_batch builds them."""
+    if len(parts) == 1:
+        t, a, b = parts[0]
+        if a == 0 and b == len(t):
+            return t
+    out = FrameTable()
+    names: dict[str, None] = {}
+    for t, a, b in parts:
+        if b > a:
+            for name in t.columns:
+                names.setdefault(name)
+    n = sum(b - a for _, a, b in parts)
+    for name in names:
+        col, raw, sc = array("d"), array("q"), array("b")
+        for t, a, b in parts:
+            if name in t.columns:
+                col.extend(t.columns[name][a:b])
+                raw.extend(t.raw[name][a:b])
+                sc.extend(t.scalers[name][a:b])
+            else:
+                col.extend(array("d", [math.nan]) * (b - a))
+                raw.extend(array("q", [RAW_MISSING]) * (b - a))
+                sc.extend(array("b", [0]) * (b - a))
+        out.columns[name], out.raw[name], out.scalers[name] = col, raw, sc
+    offset = 0
+    for t, a, b in parts:
+        out.header_time.extend(t.header_time[a:b])
+        out.meter_time.extend(t.meter_time[a:b])
+        out.status.extend(t.status[a:b])
+        for row, msg in t.errors.items():
+            if a <= row < b:
+                out.errors[row - a + offset] = msg
+        for key in _CATEGORICAL:
+            cats = t.categories[key]
+            trans = [-2] * len(cats)
+            codes = out.codes[key]
+            for c in t.codes[key][a:b]:
+                if c >= 0:
+                    m = trans[c]
+                    if m == -2:
+                        m = trans[c] = out._code(key, cats[c])
+                    codes.append(m)
+                else:
+                    codes.append(-1)
+        offset += b - a
+    out._n = n
+    out.bytes_discarded = sum(t.bytes_discarded for t, a, b in parts if a == 0)
+    return out
