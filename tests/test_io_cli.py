@@ -223,7 +223,7 @@ def test_cli_convert(tmp_path: Path, ext: str) -> None:
 
 def test_cli_convert_bad_extension(tmp_path: Path) -> None:
     r = cli("convert", str(tmp_path / "x.bin"), "-o", str(tmp_path / "out.xlsx"))
-    assert r.returncode == 2 and "use .parquet, .csv or .jsonl" in r.stderr
+    assert r.returncode == 2 and "use .parquet, .csv, .jsonl or a directory" in r.stderr
 
 
 def test_cli_diagnose_known_frame() -> None:
