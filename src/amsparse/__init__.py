@@ -18,17 +18,22 @@ from ._batch import FrameTable, decode_batch
 from ._errors import (
     AmsparseError,
     ApduError,
+    BlockTransferError,
     ChecksumError,
     DecodeError,
+    DecryptionError,
     FrameError,
     IncompleteFrameError,
+    KeyRequiredError,
     ProfileError,
     ProfileMismatchError,
+    ReplayError,
     SegmentedFrameError,
     UnsupportedApduError,
 )
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Reading, Unit
 from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
+from ._security import Keys, Security
 from ._select import BACKEND as _BACKEND
 from ._select import impl as _impl
 from ._stream import BytesDiscarded, FrameDecoded, FrameRejected, StreamDecoder, iter_events, iter_frames
@@ -50,6 +55,12 @@ __all__ = [
     "iter_frames",
     "AmsparseError",
     "ApduError",
+    "BlockTransferError",
+    "DecryptionError",
+    "KeyRequiredError",
+    "Keys",
+    "ReplayError",
+    "Security",
     "ChecksumError",
     "CompiledProfile",
     "CosemDate",

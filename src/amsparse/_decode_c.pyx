@@ -109,6 +109,7 @@ from ._errors import (
     UnsupportedApduError,
 )
 from ._model import Frame
+from ._transport import decode_mbus as _decode_mbus, decode_wrapped as _decode_wrapped
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
@@ -904,7 +905,7 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
 # cannot be made part of a reference cycle later.
 _FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
                 "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings")
+                "_raws", "_scalers", "_units", "_values", "_readings", "security")
 cdef tuple _FRAME_DESCR = ()
 cdef bint _FAST_FRAME = False
 if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
@@ -921,6 +922,7 @@ cdef object _new_frame(tuple fields):
     o = ams_alloc(Frame)
     for k in range(16):
         ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
+    ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)   # security: set by _transport
     ams_untrack_atomic_obj(o, fields)
     return o
 
@@ -2166,7 +2168,17 @@ cdef tuple _prepare(object profiles, object profile):
     return ps, profile
 
 
-cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
+def _decode_plain(bytes plain, tuple ctx):
+    """The plain APDU an M-Bus, block-transfer or ciphered wrapper carried (_transport)."""
+    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], False)
+
+
+cdef inline bint _wrapped_tag(int tag) noexcept:
+    return tag == 0xDB or tag == 0xDC or tag == 0xE0
+
+
+cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object keys=None,
+                         bint require_auth=False):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
@@ -2177,6 +2189,10 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
+    if (h.info_end - h.info_start > 3 and _wrapped_tag(d[h.info_start + 3]) and d[h.info_start] == 0xE6
+            and d[h.info_start + 1] == 0xE7 and d[h.info_start + 2] == 0x00):
+        return _decode_wrapped(buf, h.info_start + 3, h.info_end, keys, require_auth, _decode_plain,
+                               (ps, prof, h.src, tz, (h.dest, h.src, h.control)), True)
     if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
         body = _body_start(d, h.info_start, h.info_end, &hdr)
         if body >= 0:
@@ -2189,10 +2205,14 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
 
 
-def decode_frame(data, profiles=None, *, profile=None, tz=None):
+def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
+                 require_authentication=False):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
+    cdef bytes buf = _as_bytes(data)
     ps, prof = _prepare(profiles, profile)
-    return _decode_hdlc(_as_bytes(data), ps, prof, tz)
+    if PyBytes_GET_SIZE(buf) and (<const unsigned char*>PyBytes_AS_STRING(buf))[0] == 0x68:
+        return _decode_mbus(buf, keys, require_authentication, _decode_plain, (ps, prof, -1, tz, None))
+    return _decode_hdlc(buf, ps, prof, tz, keys, require_authentication)
 
 
 # --------------------------------------------------------------------------- stream loop
@@ -2266,7 +2286,8 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
     return i, decoded, shared
 
 
-def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
+def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=None,
+                require_authentication=False):
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
     cdef bytes buf = _as_bytes(data)
     cdef const unsigned char* d
@@ -2276,6 +2297,9 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
     d = <const unsigned char*>PyBytes_AS_STRING(buf)
     n = PyBytes_GET_SIZE(buf)
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
+    if n > 3 * llc and _wrapped_tag(d[3 * llc]):
+        return _decode_wrapped(buf, 3 * llc, n, keys, require_authentication, _decode_plain,
+                               (ps, prof, source, tz, None))
     return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
 
 

@@ -23,6 +23,7 @@ from . import _decode_py
 from ._errors import DecodeError, FrameError, SegmentedFrameError
 from ._model import Frame
 from ._select import impl
+from ._stream_transport import StreamTransport
 
 __all__ = [
     "BytesDiscarded",
@@ -107,13 +108,20 @@ class StreamDecoder:
     ``profiles``, ``profile`` and ``tz`` are passed on to the frame decoder as
     in :func:`amsparse.decode_frame`.  ``max_frame_size`` bounds one HDLC frame
     (flags included; the 11-bit length field allows 2049), ``max_apdu_size``
-    bounds an APDU reassembled from segments.
+    bounds an APDU reassembled from segments.  ``keys`` (an
+    :class:`amsparse.Keys` or several) and ``require_authentication`` are
+    applied to ciphered pushes as in :func:`amsparse.decode_frame`; General
+    Block Transfer messages spread over several HDLC frames are joined (a
+    missing, repeated or out-of-order block rejects the whole message);
+    ``replay_guard=True`` rejects a ciphered push whose invocation counter does
+    not grow for its system title (:class:`amsparse.ReplayError`).
     """
 
     __slots__ = (
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
+        "_tx",
     )
 
     def __init__(
@@ -124,6 +132,9 @@ class StreamDecoder:
         tz: str | None = None,
         max_frame_size: int = 2050,
         max_apdu_size: int = 65536,
+        keys: Any = None,
+        require_authentication: bool = False,
+        replay_guard: bool = False,
     ) -> None:
         if max_frame_size < 9:
             raise ValueError("max_frame_size must be at least 9")
@@ -137,6 +148,7 @@ class StreamDecoder:
         self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
         self.max_frame_size = max_frame_size
         self.max_apdu_size = max_apdu_size
+        self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
         self._buf = bytearray()
         self._shared = False
         self._need = 1
@@ -190,6 +202,7 @@ class StreamDecoder:
         self._need = 1
         if self._seg_addr is not None:
             self._break(events, "stream ended inside an HDLC segment sequence")
+        self._tx.flush(lambda r, e: self._reject(events, r, e))
         return events
 
     # -- internals -----------------------------------------------------------------
@@ -206,7 +219,7 @@ class StreamDecoder:
                 # the compiled core takes the run of plain frames (same results as below)
                 i, decoded, shared_flags = decode_run(
                     buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
-                    FrameDecoded, events, self._reject,
+                    FrameDecoded, events, self._run_reject,
                 )
                 self.frames_decoded += decoded
                 self.shared_flags += shared_flags
@@ -232,6 +245,13 @@ class StreamDecoder:
         self._need = need
         return events
 
+    def _run_reject(self, events: list[Event], raw: bytes, error: DecodeError) -> None:
+        # decode_run knows no keys and no block transfer: hand such frames on
+        if self._tx.claims(raw):
+            self._frame(raw, events)
+        else:
+            self._reject(events, raw, error)
+
     def _reject(self, events: list[Event], raw: bytes, error: DecodeError) -> None:
         self.frames_rejected[type(error).__name__] += 1
         events.append(FrameRejected(error, raw))
@@ -251,6 +271,10 @@ class StreamDecoder:
 
     def _frame(self, raw: bytes, events: list[Event]) -> None:
         if not raw[1] & 0x08 and self._seg_addr is None:
+            if self._tx.take(raw, impl, self._kw, self._profiles,
+                             lambda f, r: self._decoded(events, f, r),
+                             lambda r, e: self._reject(events, r, e)):
+                return
             try:
                 frame = impl.decode_frame(raw, self._profiles, **self._kw)
             except DecodeError as e:

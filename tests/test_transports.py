@@ -1,0 +1,369 @@
+"""Transports and security: ciphered APDUs, General Block Transfer, M-Bus.
+
+Real captures (tests/corpus, with the keys their sources published) and
+frames built by tests/encoder.py (encrypted with ``cryptography`` there, not by
+the decoder's code) on both backends.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpusdata  # noqa: E402
+import encoder as E  # noqa: E402
+import strategies as S  # noqa: E402
+
+import amsparse  # noqa: E402
+from amsparse import Keys  # noqa: E402
+
+RECS = corpusdata.by_id()
+LLC = b"\xe6\xe7\x00"
+
+
+def _hdlc_pieces(data: bytes) -> list[bytes]:
+    out, pos = [], 0
+    while pos < len(data):
+        n = (((data[pos + 1] & 0x07) << 8) | data[pos + 2]) + 2
+        out.append(data[pos : pos + n])
+        pos += n
+    return out
+
+
+def _info(frame: bytes) -> bytes:
+    """Information field of one HDLC frame, found by walking the header here
+    (addresses end at the byte with bit 0 set), not by the decoder."""
+    pos = 3
+    for _ in range(2):
+        while not frame[pos] & 1:
+            pos += 1
+        pos += 1
+    return frame[pos + 3 : -3]  # control, HCS ... FCS, flag
+
+
+def _keys(rec: dict, auth: bool = True) -> Keys:
+    return Keys(rec["key_hex"], rec.get("auth_key_hex") if auth else None)
+
+
+def _input(rec: dict) -> bytes:
+    """What one decode_frame/decode_apdu call takes for this capture: the bytes
+    as published, or for a multi-frame GBT push the blocks of its frames."""
+    data = bytes.fromhex(rec["hex"])
+    if rec["framing"] == "hdlc" and len(_hdlc_pieces(data)) > 1:
+        infos = [_info(p) for p in _hdlc_pieces(data)]
+        return b"".join(i[3:] if i[:3] == LLC else i for i in infos)
+    return data
+
+
+def _decode(impl, rec: dict, **kw):  # type: ignore[no-untyped-def]
+    data = _input(rec)
+    if data[0] in (0x7E, 0x68):
+        return impl.decode_frame(data, **kw)
+    return impl.decode_apdu(data, **kw)
+
+
+def _plain(rec: dict) -> bytes:
+    """The decrypted APDU, as the decoder's security layer yields it."""
+    from amsparse._security import keyring
+    from amsparse._transport import unwrap
+
+    data = _input(rec)
+    if data[0] == 0x68:
+        from amsparse._mbus import join_segments
+        data = join_segments(data)
+    elif data[0] == 0x7E:
+        data = _info(data)
+    if data[:3] == LLC:
+        data = data[3:]
+    plain, _ = unwrap(data, 0, len(data), keyring(_keys(rec)), False)
+    return plain
+
+
+KEYED = sorted(r for r, rec in RECS.items() if rec.get("key_hex"))
+ENCRYPTED = sorted(r for r, rec in RECS.items() if rec.get("encrypted") and not rec.get("marked_corrupt"))
+
+
+def test_corpus_has_the_transport_captures() -> None:
+    assert len(KEYED) >= 6
+    assert {RECS[r]["framing"] for r in ENCRYPTED} == {"hdlc", "mbus"}
+    assert any(RECS[r]["framing"] == "mbus" and RECS[r]["hex"][2:4] == "01" for r in ENCRYPTED)  # Sagemcom L quirk
+
+
+# --------------------------------------------------------------------------- real captures
+
+@pytest.mark.parametrize("rid", ENCRYPTED)
+def test_encrypted_capture_without_key_names_its_system_title(impl, rid: str) -> None:
+    rec = RECS[rid]
+    with pytest.raises(amsparse.KeyRequiredError) as ei:
+        _decode(impl, rec)
+    title = bytes.fromhex(rec["system_title"])
+    assert ei.value.system_title == title
+    assert title.hex() in str(ei.value) and title[:3].decode() in str(ei.value)
+
+
+@pytest.mark.parametrize("rid", KEYED)
+def test_keyed_capture_decrypts_equal_in_both_backends(both, rid: str) -> None:
+    rec = RECS[rid]
+    results = []
+    for impl in both:
+        try:
+            results.append(_decode(impl, rec, keys=_keys(rec)))
+        except amsparse.ProfileMismatchError as e:  # value-only list without a profile yet
+            results.append((type(e), e.args, e.element_count))
+    assert results[0] == results[1]
+    sc = int(rec["security_control"], 16)
+    if isinstance(results[0], amsparse.Frame):
+        sec = results[0].security
+        assert sec.system_title == bytes.fromhex(rec["system_title"])
+        assert sec.encrypted and sec.security_control == sc
+        assert sec.authenticated == bool(sc & 0x10 and rec.get("auth_key_hex"))
+        assert pickle.loads(pickle.dumps(results[0])) == results[0]
+
+
+@pytest.mark.parametrize("rid", KEYED)
+def test_keyed_capture_plaintext_matches_its_provenance(rid: str) -> None:
+    """The decrypted APDU is a data-notification whose header clock is the one
+    the corpus notes record for this capture (found by the corpus builder)."""
+    rec = RECS[rid]
+    plain = _plain(rec)
+    assert plain[0] == 0x0F
+    m = re.search(r"header date-time [^=]*= (\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)", rec["notes"])
+    assert m, rec["notes"]
+    y, mo, d, h, mi, s = map(int, m.groups())
+    hdr = plain[6:18] if plain[5] == 0x0C else plain[7:19]
+    assert (int.from_bytes(hdr[0:2], "big"), hdr[2], hdr[3], hdr[5], hdr[6], hdr[7]) == (y, mo, d, h, mi, s)
+
+
+def test_kamstrup_omnipower_values_are_plausible(impl) -> None:
+    rec = RECS["kam-list3-08"]
+    f = _decode(impl, rec, keys=_keys(rec))
+    assert f.profile_id.startswith("kamstrup") and f.list_version == "Kamstrup_V0001"
+    assert f.security.authenticated and f.security.manufacturer == "KAM"
+    for ph in (1, 2, 3):
+        assert 200 <= f.get(f"voltage_l{ph}") <= 260
+        assert 0 <= f.get(f"current_l{ph}") < 100
+    assert f.header_time is not None and (f.header_time.year, f.header_time.month) == (2026, 3)
+    # without the authentication key: same values, not authenticated
+    g = _decode(impl, rec, keys=_keys(rec, auth=False))
+    assert g.security.authenticated is False and g.as_dict() == f.as_dict()
+    with pytest.raises(amsparse.DecryptionError, match="not authenticated"):
+        _decode(impl, rec, keys=_keys(rec, auth=False), require_authentication=True)
+    assert _decode(impl, rec, keys=_keys(rec), require_authentication=True) == f
+
+
+@pytest.mark.parametrize("rid", KEYED)
+def test_wrong_keys_never_yield_values(impl, rid: str) -> None:
+    rec = RECS[rid]
+    key = bytes.fromhex(rec["key_hex"])
+    wrong = bytes(b ^ 0x5A for b in key)
+    with pytest.raises(amsparse.DecryptionError) as ei:
+        _decode(impl, rec, keys=Keys(wrong, rec.get("auth_key_hex")))
+    for k in (key, wrong):
+        assert k.hex() not in str(ei.value).lower() and k.hex() not in repr(ei.value).lower()
+    if rec.get("auth_key_hex"):
+        ak = bytes.fromhex(rec["auth_key_hex"])
+        with pytest.raises(amsparse.DecryptionError, match="does not verify"):
+            _decode(impl, rec, keys=Keys(key, bytes(b ^ 1 for b in ak)))
+
+
+def test_keys_are_matched_by_system_title(impl) -> None:
+    rec = RECS["kam-list3-08"]
+    title = bytes.fromhex(rec["system_title"])
+    other = Keys(bytes(16), system_title=b"KAM\x00\x00\x00\x00\x01")
+    good = Keys(rec["key_hex"], rec["auth_key_hex"], system_title=title.hex())
+    assert _decode(impl, rec, keys=[other, good]).security.authenticated
+    with pytest.raises(amsparse.KeyRequiredError):
+        _decode(impl, rec, keys=[other])
+    assert repr(good) == f"<Keys system_title={title.hex()} authentication_key=set>"
+    assert rec["key_hex"] not in repr(good)
+
+
+def test_gbt_capture_first_frame_alone_is_a_segment(impl) -> None:
+    pieces = _hdlc_pieces(bytes.fromhex(RECS["lg-other-15"]["hex"]))
+    with pytest.raises(amsparse.SegmentedFrameError):
+        impl.decode_frame(pieces[0], keys=_keys(RECS["lg-other-15"]))
+
+
+def test_gbt_capture_with_a_block_missing_or_repeated_is_rejected_whole(impl) -> None:
+    rec = RECS["lg-other-15"]
+    infos = [_info(p) for p in _hdlc_pieces(bytes.fromhex(rec["hex"]))]
+    blocks = [i[3:] if i[:3] == LLC else i for i in infos]
+    for bad in (blocks[:2] + blocks[3:], blocks[:2] + blocks[1:], [blocks[1], blocks[0]] + blocks[2:],
+                blocks[:-1]):
+        with pytest.raises(amsparse.BlockTransferError):
+            impl.decode_apdu(b"".join(bad), keys=_keys(rec))
+
+
+@pytest.mark.parametrize("rid", sorted(r for r, rec in RECS.items() if rec["framing"] == "mbus"))
+def test_mbus_capture_mutations(impl, rid: str) -> None:
+    data = bytes.fromhex(RECS[rid]["hex"])
+    with pytest.raises(amsparse.KeyRequiredError):  # framing, checksum and segments hold
+        impl.decode_frame(data)
+    cs = len(data) - 2
+    with pytest.raises(amsparse.ChecksumError):
+        impl.decode_frame(data[:cs] + bytes((data[cs] ^ 1,)) + data[cs + 1 :])
+    with pytest.raises(amsparse.DecodeError):
+        impl.decode_frame(data[:-1])
+    with pytest.raises(amsparse.DecodeError):
+        impl.decode_frame(data + b"\x00")
+
+
+# --------------------------------------------------------------------------- encoder round trips
+
+def _outcome(fn, *a, **kw):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*a, **kw)
+    except amsparse.DecodeError as e:
+        return (type(e), e.args)
+
+
+KEY = bytes(range(16))
+AK = bytes(range(16, 32))
+TITLE = b"XYZ\x01\x02\x03\x04\x05"
+
+
+@given(case=S.any_case(), sc=st.sampled_from([0x20, 0x30, 0x10, 0x21, 0x31]), ic=st.integers(0, 2**32 - 1),
+       ded=st.booleans(), gbt=st.one_of(st.none(), st.integers(1, 300)),
+       transport=st.sampled_from(["apdu", "llc", "hdlc", "mbus"]), give_ak=st.booleans())
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def test_any_transport_gives_what_the_plain_apdu_gives(impl, case, sc, ic, ded, gbt, transport, give_ak) -> None:  # type: ignore[no-untyped-def]
+    msg = E.ciphered(case.apdu, KEY, TITLE, ic, sc, AK, 0xDC if ded else 0xDB)
+    if gbt is not None:
+        msg = b"".join(E.gbt_blocks(msg, gbt))
+    keys = Keys(KEY, AK if give_ak else None, TITLE)
+    kw = {"profile": case.profile_arg}
+    if transport == "mbus":
+        want = _outcome(impl.decode_apdu, case.apdu, **kw)
+        got = _outcome(impl.decode_frame, b"".join(E.mbus_frames(LLC + msg, 200)), keys=keys, **kw)
+    elif transport == "hdlc" and len(msg) < 1900:
+        want = _outcome(impl.decode_frame, case.frame, **kw)
+        got = _outcome(impl.decode_frame, E.encode_frame(msg, case.dest, case.src, case.control), keys=keys, **kw)
+    else:
+        want = _outcome(impl.decode_apdu, case.apdu, **kw)
+        got = _outcome(impl.decode_apdu, (LLC if transport == "llc" else b"") + msg, keys=keys, **kw)
+    if isinstance(want, amsparse.Frame):
+        assert got.security == amsparse.Security(TITLE, ic, bool(sc & 0x20), bool(sc & 0x10 and give_ak), sc)
+        assert got._key()[:15] == want._key()[:15]  # everything but security, address included
+    else:  # a list the plain decode refuses (no profile...) is refused the same way
+        assert got[0] is want[0]
+    if sc & 0x10 and give_ak:  # a flipped bit anywhere in the ciphertext or tag is caught
+        bad = bytearray(E.ciphered(case.apdu, KEY, TITLE, ic, sc, AK))
+        bad[-1 - ic % 12] ^= 0x01
+        with pytest.raises(amsparse.DecryptionError):
+            impl.decode_apdu(bytes(bad), profile=case.profile_arg, keys=keys)
+
+
+@given(apdu_len=st.integers(1, 700), size=st.integers(1, 250), overflow=st.booleans())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_mbus_segments_rejoin(impl, apdu_len: int, size: int, overflow: bool) -> None:
+    from amsparse._mbus import join_segments
+
+    apdu = bytes((i * 7 + 3) & 0xFF for i in range(apdu_len))
+    frames = E.mbus_frames(apdu, size if not overflow else 252, overflow)
+    assert join_segments(b"".join(frames)) == apdu
+    if len(frames) > 1:
+        with pytest.raises(amsparse.FrameError):  # a segment missing
+            join_segments(b"".join(frames[:1] + frames[2:]))
+
+
+def test_sagemcom_overflowed_length_is_accepted() -> None:
+    from amsparse._mbus import join_segments
+
+    apdu = bytes(range(256)) + bytes(range(100))
+    first = E.mbus_long(apdu[:252], 0x00, overflow=True)  # C..data = 257 bytes, L = 0x01
+    assert first[1] == 0x01
+    assert join_segments(first + E.mbus_long(apdu[252:], 0x11)) == apdu
+
+
+def test_plain_apdu_through_gbt(impl) -> None:
+    rec = RECS["kam-list3-05"]
+    plain = bytes.fromhex(rec["hex"])
+    want = impl.decode_apdu(plain)
+    got = impl.decode_apdu(b"".join(E.gbt_blocks(plain, 64)))
+    assert got == want and got.security is None
+
+
+def test_security_header_errors(impl) -> None:
+    rec = RECS["kam-list3-05"]
+    plain = bytes.fromhex(rec["hex"])
+    msg = E.ciphered(plain, KEY, TITLE, 7, 0x30, AK)
+    keys = Keys(KEY, AK)
+    for bad in (msg[:-1], msg + b"\x00", msg[:20], bytes((0xDB, 7)) + msg[2:]):
+        with pytest.raises(amsparse.DecryptionError):
+            impl.decode_apdu(bad, keys=keys)
+    with pytest.raises(amsparse.UnsupportedApduError):  # suite 2 (AES-256) is not AES-128-GCM
+        impl.decode_apdu(E.ciphered(plain, KEY, TITLE, 7, 0x32, AK), keys=keys)
+
+
+def test_import_does_not_load_cryptography_and_missing_extra_is_explained(tmp_path) -> None:
+    rec = RECS["kam-list3-08"]
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["cryptography"] = None  # as if the extra were not installed
+        import amsparse
+        assert not any(m.startswith("cryptography.") for m in sys.modules)
+        data = bytes.fromhex({rec["hex"]!r})
+        try:
+            amsparse.decode_frame(data, keys=amsparse.Keys({rec["key_hex"]!r}))
+        except amsparse.DecodeError as e:
+            print(type(e).__name__, e)
+        print(amsparse.decode_apdu(bytes.fromhex({RECS["kam-list3-05"]["hex"]!r})).profile_id)
+    """)
+    src = Path(amsparse.__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert 'pip install "amsparse[crypto]"' in out.stdout and "UnsupportedApduError" in out.stdout
+    assert "kamstrup" in out.stdout
+
+
+# --------------------------------------------------------------------------- StreamDecoder
+
+def _stream(impl_name: str, data: bytes, **kw):  # type: ignore[no-untyped-def]
+    dec = amsparse.StreamDecoder(**kw)
+    events = []
+    for i in range(0, len(data), 37):  # odd chunks: frames cut anywhere
+        events += dec.feed(data[i : i + 37])
+    return dec, events + dec.flush()
+
+
+def test_stream_applies_keys_joins_gbt_and_guards_replays() -> None:
+    gbt = RECS["lg-other-15"]
+    kam = RECS["kam-list3-08"]
+    plain = bytes.fromhex(RECS["aid-list2-01"]["hex"]) if "aid-list2-01" in RECS else b""
+    keys = [Keys(r["key_hex"], r.get("auth_key_hex"), r["system_title"]) for r in (kam, gbt)]
+    data = bytes.fromhex(kam["hex"]) + plain + bytes.fromhex(gbt["hex"]) + bytes.fromhex(kam["hex"])
+    _, events = _stream("", data, keys=keys, replay_guard=True)
+    kinds = [type(e).__name__ for e in events if not isinstance(e, amsparse.BytesDiscarded)]
+    want = ["FrameDecoded"] + (["FrameDecoded"] if plain else []) + ["FrameRejected", "FrameRejected"]
+    assert kinds == want
+    first = events[0].frame
+    assert first.security.authenticated and first.address == (0x41, 0x03, 0x13)
+    rej = [e for e in events if isinstance(e, amsparse.FrameRejected)]
+    # the GBT push: five frames, one event, decrypted (its list is self-describing: no profile yet)
+    assert rej[0].raw == bytes.fromhex(gbt["hex"]) and isinstance(rej[0].error, amsparse.ProfileMismatchError)
+    assert isinstance(rej[1].error, amsparse.ReplayError)
+    # without keys: each ciphered push is one KeyRequiredError event
+    _, events = _stream("", data)
+    errs = [type(e.error) for e in events if isinstance(e, amsparse.FrameRejected)]
+    assert errs == [amsparse.KeyRequiredError] * 3
+
+
+def test_stream_rejects_a_gbt_message_with_a_missing_block_whole() -> None:
+    gbt = RECS["lg-other-15"]
+    pieces = _hdlc_pieces(bytes.fromhex(gbt["hex"]))
+    data = b"".join(pieces[:2] + pieces[3:])
+    _, events = _stream("", data, keys=_keys(gbt))
+    out = [e for e in events if not isinstance(e, amsparse.BytesDiscarded)]
+    assert not any(isinstance(e, amsparse.FrameDecoded) for e in out)
+    assert any(isinstance(e.error, amsparse.BlockTransferError) for e in out)
