@@ -2181,18 +2181,27 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object ke
                          bint require_auth=False):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
-    cdef uint64_t key = 0
-    cdef _Template t
-    _parse_hdlc(d, n, &h)
+    _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h)
     if h.segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
     if (h.info_end - h.info_start > 3 and _wrapped_tag(d[h.info_start + 3]) and d[h.info_start] == 0xE6
             and d[h.info_start + 1] == 0xE7 and d[h.info_start + 2] == 0x00):
+        frame = _sec_fast(buf, &h, ps, prof, tz, keys, require_auth)   # _security_c.pxi
+        if frame is not None:
+            return frame
         return _decode_wrapped(buf, h.info_start + 3, h.info_end, keys, require_auth, _decode_plain,
                                (ps, prof, h.src, tz, (h.dest, h.src, h.control)), True)
+    return _decode_hdlc_info(buf, &h, ps, prof, tz)
+
+
+cdef object _decode_hdlc_info(bytes buf, Hdlc* h, object ps, object prof, object tz):
+    """The information field of a checked HDLC frame, through the frame templates."""
+    cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
+    cdef uint64_t key = 0
+    cdef _Template t
     if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
         body = _body_start(d, h.info_start, h.info_end, &hdr)
         if body >= 0:
@@ -2203,6 +2212,9 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object ke
                                     t.address, True, False, 0, t)
     return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
+
+
+include "_security_c.pxi"
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
