@@ -19,6 +19,8 @@
 
 from ._security import keyring as _sec_keyring, Security as _Security
 
+cdef object _sec_tuple_new = tuple.__new__   # Security is a NamedTuple: skip its Python __new__
+
 cdef bytes _sec_buffer(const unsigned char* d, Py_ssize_t info_start, object plain):
     cdef Py_ssize_t m = PyBytes_GET_SIZE(plain)
     cdef bytes out = PyBytes_FromStringAndSize(NULL, info_start + 3 + m + 3)
@@ -100,7 +102,7 @@ cdef object _sec_fast(bytes buf, Hdlc* h, object ps, object prof, object tz, obj
         frame = _decode_hdlc_info(syn, &h2, ps, prof, tz)
     except DecodeError:
         return None
-    sec = _Security(title, (<unsigned long long>_be(d + p + 1, 4)), True, authenticated, sc)
+    sec = _sec_tuple_new(_Security, (title, <unsigned long long>_be(d + p + 1, 4), True, authenticated, sc))
     if _FAST_FRAME:
         ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 16), frame, sec)
     else:
