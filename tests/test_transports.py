@@ -370,3 +370,39 @@ def test_stream_rejects_a_gbt_message_with_a_missing_block_whole() -> None:
     out = [e for e in events if not isinstance(e, amsparse.BytesDiscarded)]
     assert not any(isinstance(e, amsparse.FrameDecoded) for e in out)
     assert any(isinstance(e.error, amsparse.BlockTransferError) for e in out)
+
+
+# --------------------------------------------------------------------------- CLI
+
+def test_cli_key_options(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    from amsparse._cli import main
+
+    kam, kfm = RECS["kam-list3-08"], RECS["kam-list3-08"]
+    assert main(["decode", kam["hex"], "--key", kam["key_hex"], "--auth-key", kam["auth_key_hex"], "--json"]) == 0
+    out = _json.loads(capsys.readouterr().out)
+    assert out["security"] == {"system_title": kam["system_title"], "invocation_counter": out["security"]["invocation_counter"],
+                               "encrypted": True, "authenticated": True, "security_control": 0x30}
+    assert 200 <= out["values"]["voltage_l1"] <= 260
+    # no key: the system title the grid company needs, exit status 1
+    assert main(["decode", kam["hex"]]) == 1
+    err = capsys.readouterr().err
+    assert "KeyRequiredError" in err and kam["system_title"] in err
+    # a keys file, matched by system title; a raw binary capture goes through the stream decoder
+    toml = tmp_path / "keys.toml"
+    toml.write_text(
+        "[[meter]]\nsystem_title = \"4b414d0000000000\"\nencryption_key = \"" + "00" * 16 + "\"\n"
+        f"[[meter]]\nsystem_title = \"{kfm['system_title']}\"\nencryption_key = \"{kfm['key_hex']}\"\n"
+        f"authentication_key = \"{kfm['auth_key_hex']}\"\n")
+    cap = tmp_path / "capture.bin"
+    cap.write_bytes(bytes.fromhex(kam["hex"]) * 2)
+    assert main(["decode", str(cap), "--keys", str(toml), "--require-authentication", "--json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(_json.loads(x)["security"]["authenticated"] for x in lines)
+    for secret in (kam["key_hex"], kam["auth_key_hex"]):
+        assert secret not in "".join(lines)
+    # a bad key is an error message, not a traceback, and does not echo the value
+    with pytest.raises(SystemExit) as ei:
+        main(["decode", kam["hex"], "--key", "abcd"])
+    assert ei.value.code == 2 and "abcd" not in capsys.readouterr().err

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any, Iterator, TextIO
 
 from . import BACKEND, __version__
+from . import _cli_keys
 from ._errors import DecodeError, ProfileError
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
@@ -50,6 +51,8 @@ def _frame_json(frame: Frame, label: str) -> str:
         "meter_type": frame.meter_type,
         "values": {k: _jsonable(v) for k, v in frame.as_dict().items()},
     }
+    if frame.security is not None:
+        d["security"] = {k: _jsonable(v) for k, v in frame.security._asdict().items()}
     return json.dumps(d, ensure_ascii=False)
 
 
@@ -160,6 +163,7 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--profiles", action="append", default=[], metavar="PATH",
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
+    _cli_keys.add_arguments(d)
     args = ap.parse_args(argv)
 
     try:
@@ -172,6 +176,8 @@ def _main(argv: list[str] | None) -> int:
         kw["profile"] = args.profile
     if args.tz:
         kw["tz"] = args.tz
+    kw["keys"] = _cli_keys.keys_from_args(args)
+    kw["require_authentication"] = args.require_authentication
     what, units, raw = _inputs(args.input)
     out = sys.stdout
     if args.input is None and not args.json:
