@@ -42,6 +42,24 @@ def load(paths: list[Path]) -> list[bytes]:
     return list(seen)
 
 
+def _transport_seeds(dirpath: Path, frames: list[bytes]) -> None:
+    """Seeds for fuzz_transport.py (first byte: mode): the APDUs of the HDLC
+    frames (mode 0 wraps them in a frame, 1 takes them bare, 3 ciphers them)
+    and the corpus's M-Bus captures (mode 2)."""
+    dirpath.mkdir(parents=True, exist_ok=True)
+    for f in frames:
+        if len(f) < 16:
+            continue
+        apdu = f[f.find(b"\xe6\xe7\x00") + 3 : -3] if b"\xe6\xe7\x00" in f else f[9:-3]
+        write(dirpath, b"\x00" + apdu)
+        write(dirpath, b"\x01" + apdu)
+        if apdu[:1] == b"\x0f":
+            write(dirpath, b"\x03\x09" + apdu)
+    for rec in corpusdata.records():
+        if rec.get("framing") == "mbus":
+            write(dirpath, b"\x02" + bytes.fromhex(rec["hex"]))
+
+
 def write(dirpath: Path, data: bytes) -> None:
     (dirpath / hashlib.sha1(data).hexdigest()).write_bytes(data)
 
@@ -66,6 +84,7 @@ def main() -> int:
             parts.append(bytes(rng.randrange(256) for _ in range(rng.choice((0, 0, 1, 3)))))
             parts.append(f)
         write(out / "stream", b"".join(parts))
+    _transport_seeds(out / "transport", frames)
     print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds in {out}")
     return 0
 

@@ -11,7 +11,8 @@
 #   AMSPARSE_FUZZ_SRC    put this folder first on PYTHONPATH (e.g. a sanitized build's src)
 #   AMSPARSE_FUZZ_ASAN   1: LD_PRELOAD the gcc ASan runtime (for a sanitized build)
 #   FUZZ_CORPUS          keep the grown corpora here (default: a temporary folder)
-#   FUZZ_JOBS            the runs to do (default: "decode-cython decode-python stream-cython stream-python batch-cython")
+#   FUZZ_JOBS            the runs to do (default: "decode-cython decode-python stream-cython stream-python batch-cython
+#                        transport-cython"; the transport run compares with the Python twin on every input)
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -42,12 +43,13 @@ echo "amsparse backend available: ${HAVE_C:-none}"
 
 status=0
 total_execs=0
-for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python batch-cython}; do
+for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python batch-cython transport-cython}; do
     harness="${job%-*}"; backend="${job#*-}"
     if [ "$backend" = cython ] && [ "$HAVE_C" != cython ]; then
         echo "== $job: skipped (no compiled core)"; continue
     fi
     seeds="$WORK/seeds/frame"; [ "$harness" != decode ] && seeds="$WORK/seeds/stream"
+    [ "$harness" = transport ] && seeds="$WORK/seeds/transport"
     corpus="${FUZZ_CORPUS:-$WORK}/corpus-$job"
     mkdir -p "$corpus"
     log="$WORK/$job.log"
