@@ -406,3 +406,47 @@ def test_cli_key_options(capsys, tmp_path) -> None:  # type: ignore[no-untyped-d
     with pytest.raises(SystemExit) as ei:
         main(["decode", kam["hex"], "--key", "abcd"])
     assert ei.value.code == 2 and "abcd" not in capsys.readouterr().err
+
+
+def _feed_all(dec, data: bytes, step: int = 50):  # type: ignore[no-untyped-def]
+    events = []
+    for i in range(0, len(data), step):
+        events += dec.feed(data[i : i + step])
+    return events + dec.flush()
+
+
+@pytest.mark.parametrize("framing", ["mbus", "auto"])
+def test_stream_mbus(framing: str) -> None:
+    kfm = RECS["kfm-other-04"]
+    one, sag = bytes.fromhex(kfm["hex"]), bytes.fromhex(RECS["sag-encrypted-01"]["hex"])
+    ack, short = b"\xe5", b"\x10\x5b\xfe\x59\x16"
+    data = ack + short + one + sag + b"noise" + one[:40]
+    keys = Keys(kfm["key_hex"], system_title=kfm["system_title"])
+    dec = amsparse.StreamDecoder(framing=framing, keys=keys)
+    events = _feed_all(dec, data)
+    kinds = [(type(e).__name__, type(getattr(e, "error", None)).__name__) for e in events]
+    assert kinds[:3] == [
+        ("BytesDiscarded", "NoneType"),          # ack + short frame: no data
+        ("FrameRejected", "ProfileMismatchError"),  # decrypted: a list no profile names yet
+        ("FrameRejected", "KeyRequiredError"),   # Sagemcom (L = 01 quirk), no key for its title
+    ]
+    assert {k for k, _ in kinds[3:]} == {"BytesDiscarded"}  # noise, a message cut short at flush
+    assert events[0].count == 6 and events[1].raw == one and events[2].raw == sag
+    assert dec.bytes_fed == len(data) == dec.bytes_discarded + len(one) + len(sag)
+    # a damaged segment rejects the message, and the next one decodes again
+    bad = bytearray(sag)
+    bad[-3] ^= 0xFF  # the second segment's data
+    events = _feed_all(amsparse.StreamDecoder(framing=framing), bytes(bad) + sag)
+    errs = [type(e.error).__name__ for e in events if isinstance(e, amsparse.FrameRejected)]
+    assert errs[0] == "ChecksumError" and errs[-1] == "KeyRequiredError"
+
+
+def test_stream_mbus_message_equals_decode_frame(impl) -> None:  # type: ignore[no-untyped-def]
+    """An M-Bus message through the stream gives what decode_frame gives (encoder-built, plain)."""
+    plain = bytes.fromhex(RECS["kam-list3-05"]["hex"])
+    msg = b"".join(E.mbus_frames(LLC + E.ciphered(plain, KEY, TITLE, 9, 0x30, AK), 120))
+    keys = Keys(KEY, AK, TITLE)
+    events = _feed_all(amsparse.StreamDecoder(framing="mbus", keys=keys, replay_guard=True), msg + msg, 33)
+    assert [type(e).__name__ for e in events] == ["FrameDecoded", "FrameRejected"]
+    assert events[0].frame == amsparse.decode_frame(msg, keys=keys) and events[0].raw == msg
+    assert isinstance(events[1].error, amsparse.ReplayError)

@@ -23,6 +23,7 @@ from . import _decode_py
 from ._errors import DecodeError, FrameError, SegmentedFrameError
 from ._model import Frame
 from ._select import impl
+from ._stream_mbus import MBusStream, probe_framing
 from ._stream_transport import StreamTransport
 
 __all__ = [
@@ -53,6 +54,8 @@ if _expected and _expected != SCAN_BACKEND:  # same guarantee as amsparse._selec
 
 #: at most this many discarded bytes are kept in :attr:`BytesDiscarded.data`
 DISCARD_KEEP = 64
+#: framing="auto" holds at most this many bytes while no valid frame has decided
+PROBE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +118,17 @@ class StreamDecoder:
     missing, repeated or out-of-order block rejects the whole message);
     ``replay_guard=True`` rejects a ciphered push whose invocation counter does
     not grow for its system title (:class:`amsparse.ReplayError`).
+    ``framing``: ``"hdlc"`` (default), ``"mbus"`` (wired M-Bus long frames, see
+    docs/transports.md) or ``"auto"``: the first valid frame of either kind
+    decides, and the stream keeps that framing (bytes are held, at most
+    ``PROBE_MAX``, until one is seen).
     """
 
     __slots__ = (
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_tx",
+        "_tx", "_framing", "_mb", "_probe",
     )
 
     def __init__(
@@ -135,7 +142,10 @@ class StreamDecoder:
         keys: Any = None,
         require_authentication: bool = False,
         replay_guard: bool = False,
+        framing: str = "hdlc",
     ) -> None:
+        if framing not in ("hdlc", "mbus", "auto"):
+            raise ValueError(f"framing must be 'hdlc', 'mbus' or 'auto', not {framing!r}")
         if max_frame_size < 9:
             raise ValueError("max_frame_size must be at least 9")
         if profiles is None:
@@ -149,6 +159,10 @@ class StreamDecoder:
         self.max_frame_size = max_frame_size
         self.max_apdu_size = max_apdu_size
         self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
+        self._framing = framing
+        self._probe = bytearray()
+        self._mb = None if framing == "hdlc" else MBusStream(
+            self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
         self._shared = False
         self._need = 1
@@ -181,6 +195,8 @@ class StreamDecoder:
     # -- the two entry points ------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Add bytes; return the events they completed (possibly none)."""
+        if self._framing != "hdlc":
+            return self._feed_other(data, False)
         n = len(data)
         if not n:
             return []
@@ -196,6 +212,8 @@ class StreamDecoder:
         rejected with :class:`~amsparse.IncompleteFrameError`, the rest is
         discarded; valid frames after a false start are still found) and an
         unfinished segment sequence.  The decoder can be fed again afterwards."""
+        if self._framing != "hdlc":
+            return self._feed_other(b"", True)
         events = self._run(True) if self._buf else []
         self._buf.clear()
         self._shared = False
@@ -206,6 +224,27 @@ class StreamDecoder:
         return events
 
     # -- internals -----------------------------------------------------------------
+    def _feed_other(self, data: bytes | bytearray | memoryview, final: bool) -> list[Event]:
+        """M-Bus streams, and "auto" until the first valid frame decides."""
+        self.bytes_fed += len(data)
+        if self._framing == "mbus":
+            return self._mb.feed(data, final)  # type: ignore[union-attr]
+        self._probe += data
+        choice = probe_framing(self._probe, final)
+        if choice is None:
+            if len(self._probe) < PROBE_MAX and not final:
+                return []
+            choice = "hdlc"
+        held = bytes(self._probe)
+        self._probe = bytearray()
+        self._framing = choice
+        self.bytes_fed -= len(held)  # counted again below
+        if choice == "mbus":
+            self.bytes_fed += len(held)
+            return self._mb.feed(held, final)  # type: ignore[union-attr]
+        events = self.feed(held) if held else []
+        return events + self.flush() if final else events
+
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
         items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
