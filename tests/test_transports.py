@@ -450,3 +450,24 @@ def test_stream_mbus_message_equals_decode_frame(impl) -> None:  # type: ignore[
     assert [type(e).__name__ for e in events] == ["FrameDecoded", "FrameRejected"]
     assert events[0].frame == amsparse.decode_frame(msg, keys=keys) and events[0].raw == msg
     assert isinstance(events[1].error, amsparse.ReplayError)
+
+
+# --------------------------------------------------------------------------- decode_batch
+
+def test_batch_applies_keys(impl) -> None:  # type: ignore[no-untyped-def]
+    from amsparse._batch import _decode_batch
+
+    kam = RECS["kam-list3-08"]
+    raw = bytes.fromhex(kam["hex"])
+    plain = bytes.fromhex(RECS["aid-list2-01"]["hex"])
+    keys = Keys(kam["key_hex"], kam["auth_key_hex"], kam["system_title"])
+    want = impl.decode_frame(raw, keys=keys)
+    for source in ([raw, plain, raw], raw + plain + raw):
+        table = _decode_batch(source, None, None, None, impl, keys=keys)
+        assert len(table) == 3 and all(table.status[i] == 0 for i in range(3))
+        assert table.columns["voltage_l1"][0] == want.get("voltage_l1")
+        table = _decode_batch(source, None, None, None, impl)  # no key: rejected rows, never values
+        assert [table.status[i] != 0 for i in range(3)] == [True, False, True]
+        assert "KeyRequiredError" in table.errors[0]
+    with pytest.raises(TypeError):
+        amsparse.decode_batch([raw], keys=keys, bogus=1)  # type: ignore[call-arg]

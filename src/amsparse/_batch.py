@@ -323,7 +323,7 @@ def _need(module: str, extra: str) -> Any:
 
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
-    max_frame_size: int = 2050,
+    max_frame_size: int = 2050, keys: Any = None, require_authentication: bool = False,
 ) -> FrameTable:
     from ._profiles import builtin_profiles
     from ._stream import _hdlc_error, _scan
@@ -334,12 +334,16 @@ def _decode_batch(
         kw["profile"] = profile
     if tz is not None:
         kw["tz"] = tz
+    if keys is not None:
+        kw["keys"] = keys
+    if require_authentication:
+        kw["require_authentication"] = True
     decode = impl.decode_frame
     table = FrameTable()
     append, reject = table._append_frame, table._append_error
     # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
     writer_cls = getattr(impl, "TableWriter", None)
-    writer = writer_cls(table, profiles, profile, tz) if writer_cls is not None else None
+    writer = writer_cls(table, profiles, profile, tz, keys, require_authentication) if writer_cls is not None else None
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
         # scan a window at a time: the scanner's item list stays small
@@ -389,10 +393,15 @@ def decode_batch(
     *,
     profile: Any = None,
     tz: str | None = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
-    exceptions.  Uses the compiled core when it is available."""
+    exceptions.  Uses the compiled core when it is available.  ``keys`` and
+    ``require_authentication`` apply to ciphered HDLC frames as in
+    :func:`amsparse.decode_frame` (docs/security.md)."""
     from ._select import impl
 
-    return _decode_batch(source, profiles, profile, tz, impl)
+    return _decode_batch(source, profiles, profile, tz, impl, keys=keys,
+                         require_authentication=require_authentication)

@@ -2396,6 +2396,8 @@ cdef inline int _small_scaler(object s) noexcept:
 cdef class TableWriter:
     """Fills one amsparse._batch.FrameTable (see the section comment)."""
     cdef object table, ps, prof, tz
+    cdef object keys                   # for ciphered frames (decode_batch(keys=...))
+    cdef bint require_auth
     cdef dict col_of, errors
     cdef list arr_d, arr_q, arr_b
     cdef double** pd
@@ -2438,9 +2440,12 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None):
+    def __init__(self, table, profiles=None, profile=None, tz=None, keys=None,
+                 require_authentication=False):
         cdef int k, j
         self.table = table
+        self.keys = keys
+        self.require_auth = require_authentication
         self.ps, self.prof = _prepare(profiles, profile)
         self.tz = tz
         if table._n or table.columns:
@@ -2625,7 +2630,7 @@ cdef class TableWriter:
         if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
             return
         try:
-            frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
+            frame = _decode_hdlc(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
         except DecodeError as e:
             self.add_error(e)
         else:
@@ -2662,7 +2667,8 @@ cdef class TableWriter:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
                 return 0
             try:
-                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
+                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz, self.keys,
+                                     self.require_auth)
             except DecodeError as e:
                 self.add_error(e)
             else:
