@@ -58,6 +58,9 @@ def _transport_seeds(dirpath: Path, frames: list[bytes]) -> None:
     for rec in corpusdata.records():
         if rec.get("framing") == "mbus":
             write(dirpath, b"\x02" + bytes.fromhex(rec["hex"]))
+            write(dirpath, b"\x04\x01\x21" + bytes.fromhex(rec["hex"]) * 2)  # M-Bus stream
+    for f in frames[:20]:
+        write(dirpath, b"\x04\x00\x07" + f + b"\x00" + f)  # "auto" stream of HDLC frames
 
 
 def write(dirpath: Path, data: bytes) -> None:

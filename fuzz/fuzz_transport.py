@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """atheris harness: the transport and security layers of one backend.
 
-Modes (first input byte mod 4):
+Modes (first input byte mod 5):
 
 0. ``decode_frame(HDLC(LLC + rest), keys=KEYS)``: hostile ciphered / GBT
    headers behind valid HDLC checksums (the compiled fast path and the shared
@@ -10,7 +10,10 @@ Modes (first input byte mod 4):
 2. ``decode_frame(rest with fixed M-Bus checksums)``: M-Bus long frames;
 3. round trip: ``rest`` is taken as a plain APDU, ciphered with KEYS (security
    control and GBT block size from the second byte) and must decode exactly as
-   ``decode_apdu(rest)`` does, or fail the same way.
+   ``decode_apdu(rest)`` does, or fail the same way;
+4. ``StreamDecoder(framing=auto|mbus|hdlc, keys=KEYS, replay_guard=True)`` fed
+   ``rest`` in chunks: no exception escapes, every event is one of the three
+   kinds, and the bytes fed are all accounted for.
 
 Fails on any exception that is not an ``amsparse.DecodeError``; with
 ``AMSPARSE_FUZZ_TWINS=1`` both backends must agree (same Frame or same
@@ -74,10 +77,25 @@ def _fix_mbus(b: bytes) -> bytes:
     return bytes(out)
 
 
+def _stream(rest: bytes) -> None:
+    framing = ("auto", "mbus", "hdlc")[rest[0] % 3]
+    step = 1 + rest[1] % 64 if len(rest) > 1 else 1
+    body = rest[2:]
+    dec = amsparse.StreamDecoder(framing=framing, keys=KEYS, replay_guard=True, max_apdu_size=4096)
+    events = []
+    for i in range(0, len(body), step):
+        events += dec.feed(body[i : i + step])
+    events += dec.flush()
+    assert dec.bytes_fed == len(body)
+    kinds = (amsparse.FrameDecoded, amsparse.FrameRejected, amsparse.BytesDiscarded)
+    assert all(isinstance(e, kinds) for e in events)
+    assert all(isinstance(e.error, DecodeError) for e in events if isinstance(e, amsparse.FrameRejected))
+
+
 def TestOneInput(data: bytes) -> None:
     if len(data) < 2:
         return
-    mode = data[0] % 4
+    mode = data[0] % 5
     rest = data[1:]
     if mode == 0:
         if len(rest) < 1900:
@@ -86,6 +104,8 @@ def TestOneInput(data: bytes) -> None:
         _both("decode_apdu", rest, keys=KEYS)
     elif mode == 2:
         _both("decode_frame", _fix_mbus(rest))
+    elif mode == 4:
+        _stream(rest)
     else:
         sel, plain = rest[0], rest[1:]
         sc = (0x20, 0x30, 0x10, 0x31)[sel & 3]

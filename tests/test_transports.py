@@ -362,6 +362,22 @@ def test_stream_applies_keys_joins_gbt_and_guards_replays() -> None:
     assert errs == [amsparse.KeyRequiredError] * 3
 
 
+def test_stream_gbt_message_equals_the_plain_apdu(impl) -> None:  # type: ignore[no-untyped-def]
+    """Encoder-built GBT blocks (ciphered message) over several HDLC frames: the
+    stream's one Frame is the plain APDU's, with the first frame's address."""
+    plain = bytes.fromhex(RECS["kam-list3-05"]["hex"])
+    blocks = E.gbt_blocks(E.ciphered(plain, KEY, TITLE, 3, 0x30, AK), 100)
+    frames = [E.encode_frame(blocks[0])] + [E.hdlc_frame(b) for b in blocks[1:]]
+    data = b"".join(frames)
+    events = _stream("", data, keys=Keys(KEY, AK, TITLE))[1]
+    got = [e for e in events if not isinstance(e, amsparse.BytesDiscarded)]
+    assert len(got) == 1 and isinstance(got[0], amsparse.FrameDecoded) and got[0].raw == data
+    want = amsparse.decode_apdu(plain)
+    f = got[0].frame
+    assert f._key()[:8] == want._key()[:8] and f._key()[9:15] == want._key()[9:15]
+    assert f.address == (0x41, 0x0883, 0x13) and f.security.authenticated
+
+
 def test_stream_rejects_a_gbt_message_with_a_missing_block_whole() -> None:
     gbt = RECS["lg-other-15"]
     pieces = _hdlc_pieces(bytes.fromhex(gbt["hex"]))
@@ -471,3 +487,17 @@ def test_batch_applies_keys(impl) -> None:  # type: ignore[no-untyped-def]
         assert "KeyRequiredError" in table.errors[0]
     with pytest.raises(TypeError):
         amsparse.decode_batch([raw], keys=keys, bogus=1)  # type: ignore[call-arg]
+
+
+def test_stream_auto_memory_is_bounded() -> None:
+    """Noise with no valid frame: 'auto' holds at most PROBE_MAX bytes, then
+    reads the stream as HDLC (and discards the noise)."""
+    from amsparse._stream import PROBE_MAX
+
+    dec = amsparse.StreamDecoder(framing="auto")
+    noise = bytes((i * 37 + 11) & 0xFF for i in range(3 * PROBE_MAX)).replace(b"\x7e", b"\x00").replace(b"\x68", b"\x01")
+    for i in range(0, len(noise), 100):
+        dec.feed(noise[i : i + 100])
+        assert dec.buffered <= PROBE_MAX + 2050
+    dec.flush()
+    assert dec.bytes_discarded == dec.bytes_fed == len(noise)

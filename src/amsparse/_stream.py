@@ -128,7 +128,7 @@ class StreamDecoder:
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_tx", "_framing", "_mb", "_probe",
+        "_tx", "_framing", "_mb", "_probe", "_probe_pos",
     )
 
     def __init__(
@@ -161,6 +161,7 @@ class StreamDecoder:
         self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
         self._framing = framing
         self._probe = bytearray()
+        self._probe_pos = 0
         self._mb = None if framing == "hdlc" else MBusStream(
             self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
@@ -184,8 +185,10 @@ class StreamDecoder:
     @property
     def buffered(self) -> int:
         """Bytes held, waiting for the rest of a frame (never more than
-        ``max_frame_size``; segments being reassembled are not counted)."""
-        return len(self._buf)
+        ``max_frame_size``; segments being reassembled are not counted).  With
+        ``framing="auto"`` undecided, the bytes held for the probe (at most
+        ``PROBE_MAX``); with M-Bus, the M-Bus frame being received."""
+        return len(self._buf) + len(self._probe) + (self._mb.pending if self._mb is not None else 0)
 
     @property
     def reassembling(self) -> int:
@@ -230,7 +233,7 @@ class StreamDecoder:
         if self._framing == "mbus":
             return self._mb.feed(data, final)  # type: ignore[union-attr]
         self._probe += data
-        choice = probe_framing(self._probe, final)
+        choice, self._probe_pos = probe_framing(self._probe, final, self._probe_pos)
         if choice is None:
             if len(self._probe) < PROBE_MAX and not final:
                 return []

@@ -165,34 +165,40 @@ class MBusStream:
                     lambda r, e: self._reject(events, r, e))
 
 
-def probe_framing(buf: bytes | bytearray, final: bool) -> str | None:
-    """"hdlc" or "mbus": the framing of the first valid frame in ``buf``;
-    None while the first candidate is still incomplete (or none was found)."""
+def probe_framing(buf: bytes | bytearray, final: bool, start: int = 0) -> tuple[str | None, int]:
+    """``("hdlc" | "mbus", _)``: the framing of the first valid frame in
+    ``buf[start:]``; ``(None, resume)`` while the first candidate is still
+    incomplete (or none was found): bytes before ``resume`` need no second look."""
     from ._decode_py import parse_hdlc
 
     n = len(buf)
-    for i in range(n):
+    i = start
+    while i < n:
         b = buf[i]
         if b == 0x68:
             try:
                 parse_long(buf, i, n, wait=not final)
-                return "mbus"
+                return "mbus", i
             except IncompleteFrameError:
-                return None
+                return None, i
             except DecodeError:
-                continue
-        elif b == 0x7E and i + 2 < n and buf[i + 1] & 0xF0 == 0xA0:
-            total = (((buf[i + 1] & 0x07) << 8) | buf[i + 2]) + 2
-            if i + total > n:
-                if final:
-                    continue
-                return None
-            try:
-                parse_hdlc(bytes(buf[i : i + total]))
-                return "hdlc"
-            except DecodeError:
-                continue
-    return None
+                pass
+        elif b == 0x7E:
+            if i + 2 >= n:
+                return None, i
+            if buf[i + 1] & 0xF0 == 0xA0:
+                total = (((buf[i + 1] & 0x07) << 8) | buf[i + 2]) + 2
+                if i + total > n:
+                    if not final:
+                        return None, i
+                else:
+                    try:
+                        parse_hdlc(bytes(buf[i : i + total]))
+                        return "hdlc", i
+                    except DecodeError:
+                        pass
+        i += 1
+    return None, n
 
 
 __all__ = ["MAX_FRAME", "MBusStream", "probe_framing"]

@@ -17,11 +17,12 @@ from ._transport import WRAPPED_TAGS
 LLC = b"\xe6\xe7\x00"
 
 
-def _apdu_start(raw: bytes) -> tuple[int, int, int] | None:
-    """``(apdu_start, apdu_end, source)`` of an unsegmented HDLC frame whose
-    APDU (after an optional LLC) is a ciphered or block-transfer one; None else."""
+def _apdu_start(raw: bytes) -> tuple[int, int, int, tuple[int, int, int]] | None:
+    """``(apdu_start, apdu_end, source, address)`` of an unsegmented HDLC frame
+    whose APDU (after an optional LLC) is a ciphered or block-transfer one;
+    None else."""
     try:
-        _dest, src, _control, segmented, a, b = _decode_py.parse_hdlc(raw)
+        dest, src, control, segmented, a, b = _decode_py.parse_hdlc(raw)
     except DecodeError:
         return None
     if segmented:
@@ -29,12 +30,12 @@ def _apdu_start(raw: bytes) -> tuple[int, int, int] | None:
     if raw[a : a + 3] == LLC:
         a += 3
     if a < b and raw[a] in WRAPPED_TAGS:
-        return a, b, src
+        return a, b, src, (dest, src, control)
     return None
 
 
 class StreamTransport:
-    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src")
+    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src", "address")
 
     def __init__(self, keys: Any, require_auth: bool, replay_guard: bool, max_apdu_size: int) -> None:
         self.keys = keyring(keys)
@@ -44,6 +45,7 @@ class StreamTransport:
         self.gbt = BlockAssembler(min(max_apdu_size, MAX_MESSAGE))
         self.raws: list[bytes] = []
         self.src = -1
+        self.address: tuple[int, int, int] | None = None
 
     @property
     def pending(self) -> int:
@@ -71,9 +73,10 @@ class StreamTransport:
             else:
                 self._deliver(frame, raw, decoded, reject)
             return True
-        a, b, src = where
+        a, b, src, address = where
         if not self.raws:
             self.src = src
+            self.address = address
         self.raws.append(raw)
         try:
             message = self.gbt.feed(raw, a, b)
@@ -92,6 +95,7 @@ class StreamTransport:
         except DecodeError as e:
             reject(whole, e)
             return True
+        object.__setattr__(frame, "address", self.address)  # the first frame's, as for HDLC segments
         self._deliver(frame, whole, decoded, reject)
         return True
 
