@@ -17,7 +17,7 @@
 # not decode), it returns None and the reference path runs: it gives the same
 # Frame or raises the same error on both backends.
 
-from ._security import keyring as _sec_keyring, Security as _Security
+from ._security import keyring as _sec_keyring, Keys as _Keys, Security as _Security
 
 cdef object _sec_tuple_new = tuple.__new__   # Security is a NamedTuple: skip its Python __new__
 
@@ -69,7 +69,9 @@ cdef object _sec_fast(bytes buf, Hdlc* h, object ps, object prof, object tz, obj
     stop = end - 12 if auth else end
     if stop < body:
         return None
-    ring = _sec_keyring(keys)
+    ring = keys._ring if type(keys) is _Keys else None   # one Keys: its ring is cached on it
+    if ring is None:
+        ring = _sec_keyring(keys)
     title = PyBytes_FromStringAndSize(<const char*>(d + h.info_start + 5), 8)
     key = ring.by_title.get(title)
     if key is None:
@@ -79,12 +81,18 @@ cdef object _sec_fast(bytes buf, Hdlc* h, object ps, object prof, object tz, obj
     aead = key._aead
     if aead is None:
         aead = key._cipher()   # first use of this key: import AES and cache it on the Keys
-    iv = title + PyBytes_FromStringAndSize(<const char*>(d + p + 1), 4)
+    iv = PyBytes_FromStringAndSize(NULL, 12)
+    memcpy(<unsigned char*>PyBytes_AS_STRING(iv), d + h.info_start + 5, 8)
+    memcpy(<unsigned char*>PyBytes_AS_STRING(iv) + 8, d + p + 1, 4)
     ct = PyBytes_FromStringAndSize(<const char*>(d + body), stop - body)
     full = aead.encrypt(iv, ct, None)
     plain = PyBytes_FromStringAndSize(PyBytes_AS_STRING(full), stop - body)
-    if auth and key._ak is not None:
-        full = aead.encrypt(iv, plain, bytes((sc,)) + key._ak)
+    ak = key._ak
+    if auth and ak is not None:
+        aad = PyBytes_FromStringAndSize(NULL, 17)
+        (<unsigned char*>PyBytes_AS_STRING(aad))[0] = <unsigned char>sc
+        memcpy(<unsigned char*>PyBytes_AS_STRING(aad) + 1, PyBytes_AS_STRING(ak), 16)
+        full = aead.encrypt(iv, plain, aad)
         t = <const unsigned char*>PyBytes_AS_STRING(full) + PyBytes_GET_SIZE(full) - 16
         for k in range(12):             # constant time, as hmac.compare_digest
             diff |= t[k] ^ d[stop + k]
