@@ -26,7 +26,7 @@ __all__ = ["MBusAssembler", "join_segments", "parse_long"]
 MAX_MESSAGE = 1 << 16
 
 
-def _fits(data: bytes, pos: int, n: int, length: int) -> int:
+def _fits(data: bytes | bytearray, pos: int, n: int, length: int) -> int:
     """0: frame of C..data ``length`` ends with a valid stop byte and checksum;
     1: the input ends first; 2: stop byte wrong; 3: checksum wrong."""
     stop = pos + 4 + length + 2
@@ -39,7 +39,7 @@ def _fits(data: bytes, pos: int, n: int, length: int) -> int:
     return 0
 
 
-def parse_long(data: bytes, pos: int, n: int, wait: bool = False) -> tuple[int, int, int, int, int, int]:
+def parse_long(data: bytes | bytearray, pos: int, n: int, wait: bool = False) -> tuple[int, int, int, int, int, int]:
     """Check the M-Bus long frame at ``data[pos]`` (input ends at ``n``).
 
     Returns ``(frame_end, c, a, ci, data_start, data_end)``; ``data_start``

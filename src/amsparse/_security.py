@@ -101,7 +101,7 @@ class Keys:
 
     def __init__(
         self,
-        encryption_key: bytes | str,
+        encryption_key: bytes | bytearray | memoryview | str,
         authentication_key: bytes | str | None = None,
         system_title: bytes | str | None = None,
     ) -> None:

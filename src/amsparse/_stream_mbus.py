@@ -50,7 +50,7 @@ class MBusStream:
         if not data:
             return
         self.owner.bytes_discarded += len(data)
-        last = events[-1] if events else None
+        last: Any = events[-1] if events else None
         if type(last) is self.discarded_cls:  # one event for a run of noise
             events[-1] = self.discarded_cls(last.count + len(data), (last.data + bytes(data))[: self.keep])
         else:

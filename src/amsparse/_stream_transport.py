@@ -6,7 +6,8 @@ so the stream loop stays one job; the decoder calls :meth:`claims`,
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _decode_py
 from ._errors import BlockTransferError, DecodeError, ReplayError

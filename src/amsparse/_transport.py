@@ -11,7 +11,8 @@ through here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._errors import ApduError, BlockTransferError, DecryptionError, SegmentedFrameError, UnsupportedApduError
 from ._gbt import MAX_MESSAGE, BlockAssembler, join_blocks
