@@ -126,6 +126,27 @@ def adversarial(rng: random.Random) -> tuple[list[bytes], list[bytes]]:
     return stream, profiles
 
 
+def _transport_seeds(dirpath: Path, frames: list[bytes]) -> None:
+    """Seeds for fuzz_transport.py (first byte: mode): the APDUs of the HDLC
+    frames (mode 0 wraps them in a frame, 1 takes them bare, 3 ciphers them)
+    and the corpus's M-Bus captures (mode 2)."""
+    dirpath.mkdir(parents=True, exist_ok=True)
+    for f in frames:
+        if len(f) < 16:
+            continue
+        apdu = f[f.find(b"\xe6\xe7\x00") + 3 : -3] if b"\xe6\xe7\x00" in f else f[9:-3]
+        write(dirpath, b"\x00" + apdu)
+        write(dirpath, b"\x01" + apdu)
+        if apdu[:1] == b"\x0f":
+            write(dirpath, b"\x03\x09" + apdu)
+    for rec in corpusdata.records():
+        if rec.get("framing") == "mbus":
+            write(dirpath, b"\x02" + bytes.fromhex(rec["hex"]))
+            write(dirpath, b"\x04\x01\x21" + bytes.fromhex(rec["hex"]) * 2)  # M-Bus stream
+    for f in frames[:20]:
+        write(dirpath, b"\x04\x00\x07" + f + b"\x00" + f)  # "auto" stream of HDLC frames
+
+
 def write(dirpath: Path, data: bytes) -> None:
     (dirpath / hashlib.sha1(data).hexdigest()).write_bytes(data)
 
@@ -159,6 +180,7 @@ def main() -> int:
             parts.append(bytes(rng.randrange(256) for _ in range(rng.choice((0, 0, 1, 3)))))
             parts.append(f)
         write(out / "stream", b"".join(parts))
+    _transport_seeds(out / "transport", frames)
     # P1 telegrams (tests/corpus/telegrams.jsonl), each with a harness mode byte
     # (fuzz_p1.py: 0 as is, 1 CRC recomputed, 2 streamed), and a mixed stream
     (out / "p1").mkdir(parents=True, exist_ok=True)
@@ -170,7 +192,8 @@ def main() -> int:
         write(out / "p1", b"\x02" + b"noise".join(tels[:3] + frames[:2]))
     print(f"{len(frames)} frame seeds, {len(list((out / 'stream').iterdir()))} stream seeds, "
           f"{len(list((out / 'profile').iterdir()))} profile seeds, "
-          f"{len(list((out / 'p1').iterdir()))} P1 seeds in {out}")
+          f"{len(list((out / 'p1').iterdir()))} P1 seeds, "
+          f"{len(list((out / 'transport').iterdir()))} transport seeds in {out}")
     return 0
 
 

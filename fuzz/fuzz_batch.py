@@ -21,7 +21,6 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    import amsparse
     from amsparse import _batch, _decode_py
 
 # the tests' table comparison (one definition for tests and fuzzing)

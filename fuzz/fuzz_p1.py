@@ -24,7 +24,6 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    import amsparse
     from amsparse import BytesDiscarded, DecodeError, StreamDecoder
     from amsparse import _p1_py
     from amsparse._select import p1_impl

@@ -12,8 +12,9 @@
 #   AMSPARSE_FUZZ_ASAN   1: LD_PRELOAD the gcc ASan runtime (for a sanitized build)
 #   FUZZ_CORPUS          keep the grown corpora here (default: a temporary folder)
 #   FUZZ_JOBS            the runs to do (default: "decode-cython decode-python stream-cython stream-python
-#                        batch-cython profiles-cython p1-cython"; profiles = user profiles x frames, issue 11;
-#                        p1-cython checks every P1 input against the Python twin too; p1-python is also available)
+#                        batch-cython profiles-cython p1-cython transport-cython"; profiles = user profiles x
+#                        frames, issue 11; p1-cython and transport-cython compare every input with the Python twin;
+#                        p1-python is also available)
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -44,7 +45,7 @@ echo "amsparse backend available: ${HAVE_C:-none}"
 
 status=0
 total_execs=0
-for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python batch-cython profiles-cython p1-cython}; do
+for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python batch-cython profiles-cython p1-cython transport-cython}; do
     harness="${job%-*}"; backend="${job#*-}"
     if [ "$backend" = cython ] && [ "$HAVE_C" != cython ]; then
         echo "== $job: skipped (no compiled core)"; continue
@@ -52,6 +53,7 @@ for job in ${FUZZ_JOBS:-decode-cython decode-python stream-cython stream-python 
     seeds="$WORK/seeds/frame"; [ "$harness" != decode ] && seeds="$WORK/seeds/stream"
     [ "$harness" = profiles ] && seeds="$WORK/seeds/profile"
     [ "$harness" = p1 ] && seeds="$WORK/seeds/p1"
+    [ "$harness" = transport ] && seeds="$WORK/seeds/transport"
     corpus="${FUZZ_CORPUS:-$WORK}/corpus-$job"
     mkdir -p "$corpus"
     log="$WORK/$job.log"

@@ -9,7 +9,11 @@ Builds, independently of the decoders:
   (``00`` | ``0C`` + 12 bytes | ``09 0C`` + 12 bytes),
 * HDLC type-3 frames with correct HCS/FCS (own CRC-16/X.25 below; the decoder's
   ``fcs16`` is deliberately not imported), 1/2/4-byte addresses and optional
-  segmentation.
+  segmentation,
+* the transports and security of other European ports: ciphered APDUs
+  (general-glo/ded-ciphering, AES-128-GCM through ``cryptography``, which the
+  decoders only reach through ``amsparse._security``), General Block Transfer
+  blocks and wired M-Bus long frames with DLMS transport segments.
 
 Everything returns ``bytes``.
 """
@@ -429,3 +433,69 @@ def fix_crcs(frame: bytes) -> bytes:
 
 def join(parts: Iterable[bytes]) -> bytes:
     return b"".join(parts)
+
+
+# --------------------------------------------------------------------------- security, GBT, M-Bus
+
+def ciphered(
+    apdu: bytes,
+    key: bytes,
+    system_title: bytes,
+    invocation_counter: int,
+    security_control: int = 0x30,
+    auth_key: bytes | None = None,
+    tag: int = 0xDB,
+) -> bytes:
+    """``apdu`` under general-glo-ciphering (``tag`` 0xDB) or general-ded-ciphering
+    (0xDC): AES-128-GCM, IV = system title + invocation counter, 12-byte tag
+    over AAD = SC + AK when ``security_control`` has the authentication bit."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    assert len(system_title) == 8 and len(key) == 16
+    iv = system_title + invocation_counter.to_bytes(4, "big")
+    enc = bool(security_control & 0x20)
+    auth = bool(security_control & 0x10)
+    ak = auth_key if auth_key is not None else bytes(16)
+    aad = bytes((security_control,)) + ak
+    if enc:
+        full = AESGCM(key).encrypt(iv, apdu, aad if auth else b"")
+        body = full[:-16] + (full[-16:-4] if auth else b"")
+    else:
+        body = apdu + (AESGCM(key).encrypt(iv, b"", aad + apdu)[:12] if auth else b"")
+    content = bytes((security_control,)) + invocation_counter.to_bytes(4, "big") + body
+    return bytes((tag, 8)) + system_title + axdr_length(len(content)) + content
+
+
+def gbt_blocks(message: bytes, size: int, first: int = 1) -> list[bytes]:
+    """``message`` cut into General Block Transfer blocks of ``size`` raw bytes
+    (``E0 | control | number (2) | ack (2) | length | raw``); streaming bit
+    set, last-block bit on the final one."""
+    assert size >= 1
+    chunks = [message[i : i + size] for i in range(0, len(message), size)] or [b""]
+    out = []
+    for i, chunk in enumerate(chunks):
+        last = i == len(chunks) - 1
+        ctl = 0x40 | (0x80 if last else 0)
+        out.append(bytes((0xE0, ctl)) + (first + i).to_bytes(2, "big") + b"\x00\x00"
+                   + axdr_length(len(chunk)) + chunk)
+    return out
+
+
+def mbus_long(data: bytes, ci: int, c: int = 0x53, a: int = 0xFF, tsap: bytes = b"\x01\x67",
+              overflow: bool = False) -> bytes:
+    """One M-Bus long frame ``68 L L 68 C A CI STSAP DTSAP data CS 16``; with
+    ``overflow`` L is written mod 256 (the Sagemcom quirk)."""
+    payload = bytes((c, a, ci)) + tsap + data
+    n = len(payload)
+    if n > 255 and not overflow:
+        raise ValueError(f"M-Bus L of {n} does not fit a byte")
+    lb = n & 0xFF
+    return bytes((0x68, lb, lb, 0x68)) + payload + bytes((sum(payload) & 0xFF, 0x16))
+
+
+def mbus_frames(apdu: bytes, max_data: int = 250, overflow: bool = False) -> list[bytes]:
+    """``apdu`` as DLMS transport segments in M-Bus long frames: CI = sequence
+    number, bit 4 on the last."""
+    chunks = [apdu[i : i + max_data] for i in range(0, len(apdu), max_data)] or [b""]
+    return [mbus_long(ch, (i & 0x0F) | (0x10 if i == len(chunks) - 1 else 0), overflow=overflow)
+            for i, ch in enumerate(chunks)]

@@ -18,8 +18,8 @@ pd = pytest.importorskip("pandas")
 
 import amsparse
 from amsparse import _decode_py, _stream
-from amsparse._batch import _CATEGORICAL, FrameTable, _decode_batch
-from amsparse.dask import _ReadPart, meta_for, read_captures, reading_columns
+from amsparse._batch import _CATEGORICAL, _decode_batch
+from amsparse.dask import _ReadPart, read_captures, reading_columns
 
 import corpusdata
 from test_chunked import JUNK, _capture, assert_rows_equal

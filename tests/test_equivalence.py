@@ -11,7 +11,6 @@ bytes and A-XDR trees.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import struct

@@ -11,14 +11,12 @@ from __future__ import annotations
 import gc
 import json
 import math
-import weakref
 from pathlib import Path
 
 import pytest
 
 import amsparse
 from amsparse import (
-    BytesDiscarded,
     DecodeError,
     FrameDecoded,
     FrameRejected,

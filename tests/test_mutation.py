@@ -11,9 +11,7 @@ frames themselves.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import random
 import sys
 import time

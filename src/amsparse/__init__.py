@@ -20,12 +20,16 @@ from ._dataset import DatasetError, DatasetSummary, dataset_schema, write_datase
 from ._errors import (
     AmsparseError,
     ApduError,
+    BlockTransferError,
     ChecksumError,
     DecodeError,
+    DecryptionError,
     FrameError,
     IncompleteFrameError,
+    KeyRequiredError,
     ProfileError,
     ProfileMismatchError,
+    ReplayError,
     SegmentedFrameError,
     TelegramError,
     UnexpectedError,
@@ -33,6 +37,7 @@ from ._errors import (
 )
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Reading, Unit
 from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
+from ._security import Keys, Security
 from ._select import BACKEND as _BACKEND
 from ._select import impl as _impl
 from ._select import p1_impl as _p1_impl
@@ -57,6 +62,12 @@ __all__ = [
     "iter_frames",
     "AmsparseError",
     "ApduError",
+    "BlockTransferError",
+    "DecryptionError",
+    "KeyRequiredError",
+    "Keys",
+    "ReplayError",
+    "Security",
     "ChecksumError",
     "CompiledProfile",
     "CosemDate",

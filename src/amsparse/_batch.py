@@ -349,7 +349,8 @@ def _need(module: str, extra: str) -> Any:
 
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
-    max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS,
+    max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
+    require_authentication: bool = False,
 ) -> FrameTable:
     from ._options import check_size, prepare
     from ._stream import _hdlc_error, _scan
@@ -363,13 +364,18 @@ def _decode_batch(
         kw["profile"] = profile
     if tz is not None:
         kw["tz"] = tz
+    if keys is not None:
+        kw["keys"] = keys
+    if require_authentication:
+        kw["require_authentication"] = True
     decode = impl.decode_frame
     table = FrameTable()
     table._max_columns = max_columns
     append, reject = table._append_frame, table._append_error
     # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
     writer_cls = getattr(impl, "TableWriter", None)
-    writer = writer_cls(table, profiles, profile, tz, max_columns) if writer_cls is not None else None
+    writer = (writer_cls(table, profiles, profile, tz, max_columns, keys, require_authentication)
+              if writer_cls is not None else None)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
         if _P1_START.search(buf) is not None:  # P1 telegrams in the capture: the stream path
@@ -500,6 +506,8 @@ def decode_batch(
     tz: str | None = None,
     max_frame_size: int = 2050,
     max_columns: int = MAX_COLUMNS,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -507,10 +515,13 @@ def decode_batch(
 
     ``max_columns`` bounds the reading columns (memory is rows x columns): a
     frame that would add columns beyond it becomes an error row
-    (``DecodeError``, status 8)."""
+    (``DecodeError``, status 8).  ``keys`` and ``require_authentication``
+    apply to ciphered HDLC frames as in :func:`amsparse.decode_frame`
+    (docs/security.md)."""
     from ._select import impl
 
-    return _decode_batch(source, profiles, profile, tz, impl, max_frame_size, max_columns)
+    return _decode_batch(source, profiles, profile, tz, impl, max_frame_size, max_columns,
+                         keys=keys, require_authentication=require_authentication)
 
 
 def _decode_window(

@@ -27,7 +27,7 @@ import sys
 from importlib import resources
 from typing import Any, BinaryIO, Iterable, Iterator, TextIO
 
-from . import BACKEND, __version__, _options
+from . import BACKEND, __version__, _cli_keys, _options
 from ._errors import ProfileError, as_decode_error
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
@@ -92,6 +92,8 @@ def _frame_json(frame: Frame, label: str, **extra: Any) -> str:
         "values": {k: _jsonable(v) for k, v in frame.as_dict().items()},
         **{k: _jsonable(v) for k, v in extra.items()},
     }
+    if frame.security is not None:
+        d["security"] = {k: _jsonable(v) for k, v in frame.security._asdict().items()}
     # strict (allow_nan=False: _jsonable made NaN null) and ASCII: no raw control character
     return json.dumps(d, ensure_ascii=True, allow_nan=False)
 
@@ -228,6 +230,7 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--profiles", action="append", default=[], metavar="PATH",
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
+    _cli_keys.add_arguments(d)
     from . import _cli_convert, _cli_diagnose, _cli_io, _cli_replay, _cli_report
 
     for mod in (_cli_io, _cli_replay, _cli_convert, _cli_diagnose):
@@ -254,6 +257,8 @@ def _main(argv: list[str] | None) -> int:
     except (TypeError, ValueError, LookupError) as e:
         print(f"amsparse: {_escape(str(e))}", file=sys.stderr)
         return 2
+    kw["keys"] = _cli_keys.keys_from_args(args)
+    kw["require_authentication"] = args.require_authentication
     label, units, fh = _open_input(args.input)
     out = _SafeText(sys.stdout)
     err = _SafeText(sys.stderr)

@@ -21,6 +21,8 @@ def decode_frame(
     *,
     profile: str | CompiledProfile | None = None,
     tz: str | None = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame: ...
 def decode_apdu(
     data: bytes | bytearray | memoryview,
@@ -29,6 +31,8 @@ def decode_apdu(
     profile: str | CompiledProfile | None = None,
     tz: str | None = None,
     source: int = -1,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame: ...
 
 # columnar writer used by amsparse._batch (fills an empty amsparse._batch.FrameTable)
@@ -39,6 +43,8 @@ class TableWriter:
         profiles: ProfileSet | None = None,
         profile: str | CompiledProfile | None = None,
         tz: str | None = None,
+        keys: Any = None,
+        require_authentication: bool = False,
     ) -> None: ...
     def add_scan(
         self,

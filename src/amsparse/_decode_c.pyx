@@ -110,6 +110,7 @@ from ._errors import (
 )
 from ._model import Frame, freeze as _freeze
 from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT, prepare as _options_prepare
+from ._transport import decode_mbus as _decode_mbus, decode_wrapped as _decode_wrapped
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
@@ -905,7 +906,7 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
 # cannot be made part of a reference cycle later.
 _FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
                 "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings")
+                "_raws", "_scalers", "_units", "_values", "_readings", "security")
 cdef tuple _FRAME_DESCR = ()
 cdef bint _FAST_FRAME = False
 if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
@@ -922,6 +923,7 @@ cdef object _new_frame(tuple fields):
     o = ams_alloc(Frame)
     for k in range(16):
         ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
+    ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)   # security: set by _transport
     ams_untrack_atomic_obj(o, fields)
     return o
 
@@ -2169,17 +2171,40 @@ cdef tuple _prepare(object profiles, object profile, object tz):
     return ps, prof
 
 
-cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
+def _decode_plain(bytes plain, tuple ctx):
+    """The plain APDU an M-Bus, block-transfer or ciphered wrapper carried (_transport)."""
+    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], False)
+
+
+cdef inline bint _wrapped_tag(int tag) noexcept:
+    return tag == 0xDB or tag == 0xDC or tag == 0xE0
+
+
+cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object keys=None,
+                         bint require_auth=False):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
-    cdef uint64_t key = 0
-    cdef _Template t
-    _parse_hdlc(d, n, &h)
+    _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h)
     if h.segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
+    if (h.info_end - h.info_start > 3 and _wrapped_tag(d[h.info_start + 3]) and d[h.info_start] == 0xE6
+            and d[h.info_start + 1] == 0xE7 and d[h.info_start + 2] == 0x00):
+        frame = _sec_fast(buf, &h, ps, prof, tz, keys, require_auth)   # _security_c.pxi
+        if frame is not None:
+            return frame
+        return _decode_wrapped(buf, h.info_start + 3, h.info_end, keys, require_auth, _decode_plain,
+                               (ps, prof, h.src, tz, (h.dest, h.src, h.control)), True)
+    return _decode_hdlc_info(buf, &h, ps, prof, tz)
+
+
+cdef object _decode_hdlc_info(bytes buf, Hdlc* h, object ps, object prof, object tz):
+    """The information field of a checked HDLC frame, through the frame templates."""
+    cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
+    cdef uint64_t key = 0
+    cdef _Template t
     if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
         body = _body_start(d, h.info_start, h.info_end, &hdr)
         if body >= 0:
@@ -2192,10 +2217,17 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz):
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
 
 
-def decode_frame(data, profiles=None, *, profile=None, tz=None):
+include "_security_c.pxi"
+
+
+def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
+                 require_authentication=False):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
+    cdef bytes buf = _as_bytes(data)
     ps, prof = _prepare(profiles, profile, tz)
-    return _decode_hdlc(_as_bytes(data), ps, prof, tz)
+    if PyBytes_GET_SIZE(buf) and (<const unsigned char*>PyBytes_AS_STRING(buf))[0] == 0x68:
+        return _decode_mbus(buf, keys, require_authentication, _decode_plain, (ps, prof, -1, tz, None))
+    return _decode_hdlc(buf, ps, prof, tz, keys, require_authentication)
 
 
 # --------------------------------------------------------------------------- stream loop
@@ -2269,7 +2301,8 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
     return i, decoded, shared
 
 
-def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
+def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=None,
+                require_authentication=False):
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
     cdef bytes buf = _as_bytes(data)
     cdef const unsigned char* d
@@ -2281,6 +2314,9 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1):
     if n > _MAX_APDU_INPUT:
         raise ApduError(f"APDU of {n} bytes is larger than decode_apdu accepts ({_MAX_APDU_INPUT})", None)
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
+    if n > 3 * llc and _wrapped_tag(d[3 * llc]):
+        return _decode_wrapped(buf, 3 * llc, n, keys, require_authentication, _decode_plain,
+                               (ps, prof, source, tz, None))
     return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
 
 
@@ -2369,6 +2405,8 @@ cdef inline int _small_scaler(object s) noexcept:
 cdef class TableWriter:
     """Fills one amsparse._batch.FrameTable (see the section comment)."""
     cdef object table, ps, prof, tz
+    cdef object keys                   # for ciphered frames (decode_batch(keys=...))
+    cdef bint require_auth
     cdef dict col_of, errors
     cdef list arr_d, arr_q, arr_b
     cdef double** pd
@@ -2412,9 +2450,12 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS):
+    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS,
+                 keys=None, require_authentication=False):
         cdef int k, j
         self.table = table
+        self.keys = keys
+        self.require_auth = require_authentication
         self.ps, self.prof = _prepare(profiles, profile, tz)
         self.tz = tz
         self.max_columns = max_columns
@@ -2629,7 +2670,7 @@ cdef class TableWriter:
         try:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
                 return
-            frame = _decode_hdlc(b, self.ps, self.prof, self.tz)
+            frame = _decode_hdlc(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
             self.add_frame(frame)  # may refuse (column budget) before writing the row
         except Exception as e:  # any failure is this frame's row, not the batch's end
             self.add_error(_as_decode_error(e))
@@ -2665,7 +2706,8 @@ cdef class TableWriter:
             try:
                 if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
                     return 0
-                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz)
+                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz, self.keys,
+                                     self.require_auth)
                 self.add_frame(frame)  # may refuse (column budget) before writing the row
             except Exception as e:  # any failure is this frame's row, not the batch's end
                 self.add_error(_as_decode_error(e))

@@ -30,6 +30,7 @@ from ._errors import (
 )
 from ._model import Frame, freeze
 from ._options import MAX_APDU_INPUT
+from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 from ._profiles import (
     KIND_BYTES,
     KIND_DATETIME,
@@ -606,21 +607,33 @@ def _prepare(
     return prepare(profiles, profile, tz)
 
 
+def _decode_plain(plain: bytes, ctx: tuple) -> Frame:  # type: ignore[type-arg]
+    ps, prof, src, tz, address = ctx
+    return _decode_info(plain, 0, len(plain), ps, prof, src, tz, address, False)
+
+
 def decode_frame(
     data: bytes | bytearray | memoryview,
     profiles: ProfileSet | None = None,
     *,
     profile: str | CompiledProfile | None = None,
     tz: str | None = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame:
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
     data = bytes(data)
     ps, prof = _prepare(profiles, profile, tz)
+    if data[:1] == b"\x68":  # M-Bus long frame(s) of one message
+        return decode_mbus(data, keys, require_authentication, _decode_plain, (ps, prof, -1, tz, None))
     dest, src, control, segmented, start, end = parse_hdlc(data)
     if segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
+    if end - start > 3 and data[start + 3] in WRAPPED_TAGS and data[start : start + 3] == b"\xe6\xe7\x00":
+        return decode_wrapped(data, start + 3, end, keys, require_authentication, _decode_plain,
+                              (ps, prof, src, tz, (dest, src, control)), True)
     return _decode_info(data, start, end, ps, prof, src, tz, (dest, src, control), True)
 
 
@@ -631,6 +644,8 @@ def decode_apdu(
     profile: str | CompiledProfile | None = None,
     tz: str | None = None,
     source: int = -1,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame:
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
     data = bytes(data)
@@ -638,5 +653,8 @@ def decode_apdu(
     if len(data) > MAX_APDU_INPUT:
         raise ApduError(f"APDU of {len(data)} bytes is larger than decode_apdu accepts ({MAX_APDU_INPUT})", None)
     llc = len(data) >= 3 and data[0] == 0xE6 and data[1] == 0xE7 and data[2] == 0x00
+    pos = 3 if llc else 0
+    if pos < len(data) and data[pos] in WRAPPED_TAGS:
+        return decode_wrapped(data, pos, len(data), keys, require_authentication, _decode_plain,
+                              (ps, prof, source, tz, None))
     return _decode_info(data, 0, len(data), ps, prof, source, tz, None, llc)
-

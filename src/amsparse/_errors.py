@@ -14,7 +14,11 @@ test can compare ``type(exc)`` across backends.  Every error raised because of
     │   │   ├── IncompleteFrameError (EOFError)   .needed
     │   │   └── SegmentedFrameError       frame is one segment of a longer APDU
     │   ├── ApduError                     LLC, DLMS APDU, A-XDR structure
-    │   │   └── UnsupportedApduError      encrypted / block-transfer / other APDUs
+    │   │   ├── UnsupportedApduError      APDUs this version does not decode
+    │   │   │   └── KeyRequiredError      ciphered, no key for its system title
+    │   │   ├── DecryptionError           wrong key, bad tag, bad lengths
+    │   │   └── BlockTransferError        general-block-transfer blocks missing/out of order
+    │   ├── ReplayError                   invocation counter did not grow (StreamDecoder)
     │   ├── ProfileMismatchError          no profile fits a value-only (positional) list
     │   ├── UnexpectedError               any other exception from one frame (stream/batch)
     │   └── TelegramError                 a P1 / DSMR telegram's text is malformed
@@ -26,12 +30,16 @@ from __future__ import annotations
 __all__ = [
     "AmsparseError",
     "ApduError",
+    "BlockTransferError",
     "ChecksumError",
     "DecodeError",
+    "DecryptionError",
     "FrameError",
     "IncompleteFrameError",
+    "KeyRequiredError",
     "ProfileError",
     "ProfileMismatchError",
+    "ReplayError",
     "SegmentedFrameError",
     "UnexpectedError",
     "TelegramError",
@@ -121,6 +129,34 @@ class UnsupportedApduError(ApduError):
     def __init__(self, message: str, tag: int, offset: int | None = None) -> None:
         super().__init__(message, offset)
         self.tag = tag
+
+
+class KeyRequiredError(UnsupportedApduError):
+    """A ciphered APDU (general-glo/ded-ciphering) arrived and no key was given
+    for its system title.  ``system_title`` is the 8-byte title as sent; the
+    message names it in hex with its FLAG manufacturer id (e.g. ``KFM``), which
+    is what a grid company needs to look up the meter's key."""
+
+    def __init__(self, message: str, tag: int, system_title: bytes, offset: int | None = None) -> None:
+        super().__init__(message, tag, offset)
+        self.system_title = system_title
+
+
+class DecryptionError(ApduError):
+    """A ciphered APDU could not be decrypted into a well-formed APDU: wrong
+    key, a forged or truncated authentication tag, impossible lengths.  No
+    value from such a frame is ever returned, and no key is ever quoted."""
+
+
+class BlockTransferError(ApduError):
+    """General-block-transfer blocks do not form one message: a block is
+    missing, repeated or out of order, or the message is cut short.  The whole
+    message is rejected, never decoded in part."""
+
+
+class ReplayError(DecodeError):
+    """A ciphered push's invocation counter did not grow for its system title
+    (``StreamDecoder(replay_guard=True)``): the frame is a replay or stale."""
 
 
 class ProfileMismatchError(DecodeError):

@@ -344,6 +344,9 @@ class Frame:
         address: ``(destination, source, control)`` of the HDLC header (``None``
             for an APDU decoded without HDLC framing).
         readings: tuple of :class:`Reading`, in frame order.
+        security: ``None`` for a push that was not ciphered, else a
+            :class:`amsparse.Security` (system title, invocation counter,
+            encrypted, authenticated) describing how it arrived.
 
     Frames are read-only values (setting an attribute raises
     ``AttributeError``); they compare equal field by field and pickle.
@@ -353,6 +356,7 @@ class Frame:
         "profile_id", "list_name", "list_version", "meter_id", "meter_type",
         "header_clock", "header_time", "invoke_id", "address",
         "_names", "_obis", "_raws", "_scalers", "_units", "_values", "_readings",
+        "security",
     )
 
     profile_id: str
@@ -365,6 +369,7 @@ class Frame:
     invoke_id: int
     address: tuple[int, int, int] | None
     _readings: tuple[Reading, ...] | None
+    security: Any
 
     def __init__(
         self,
@@ -383,6 +388,7 @@ class Frame:
         scalers: tuple[int, ...],
         units: tuple[int, ...],
         values: tuple[Any, ...],
+        security: Any = None,
     ) -> None:
         _set = object.__setattr__
         _set(self, "profile_id", profile_id)
@@ -401,6 +407,7 @@ class Frame:
         _set(self, "_units", units)
         _set(self, "_values", values)
         _set(self, "_readings", None)
+        _set(self, "security", security)
 
     # A decoded frame is a value: read-only, so it can hold no reference cycle
     # and the compiled core can keep it out of the cyclic GC (see _decode_c).
@@ -493,7 +500,7 @@ class Frame:
             self.profile_id, self.list_name, self.list_version, self.meter_id,
             self.meter_type, self.header_clock, self.header_time, self.invoke_id,
             self.address, self._names, self._obis, self._raws, self._scalers,
-            self._units, self._values,
+            self._units, self._values, self.security,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -511,4 +518,5 @@ class Frame:
 
     def __reduce__(self):  # picklable (multiprocessing back ends)
         return (Frame, self._key()[:9] + (self._names, self._obis, self._raws,
-                                          self._scalers, self._units, self._values))
+                                          self._scalers, self._units, self._values,
+                                          self.security))

@@ -24,6 +24,8 @@ from ._errors import DecodeError, FrameError, SegmentedFrameError, as_decode_err
 from ._model import Frame
 from ._options import check_size, prepare
 from ._select import impl
+from ._stream_mbus import MBusStream, probe_framing
+from ._stream_transport import StreamTransport
 
 __all__ = [
     "BytesDiscarded",
@@ -53,6 +55,8 @@ if _expected and _expected != SCAN_BACKEND:  # same guarantee as amsparse._selec
 
 #: at most this many discarded bytes are kept in :attr:`BytesDiscarded.data`
 DISCARD_KEEP = 64
+#: framing="auto" holds at most this many bytes while no valid frame has decided
+PROBE_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +112,24 @@ class StreamDecoder:
     ``profiles``, ``profile`` and ``tz`` are passed on to the frame decoder as
     in :func:`amsparse.decode_frame`.  ``max_frame_size`` bounds one HDLC frame
     (flags included; the 11-bit length field allows 2049), ``max_apdu_size``
-    bounds an APDU reassembled from segments.
+    bounds an APDU reassembled from segments.  ``keys`` (an
+    :class:`amsparse.Keys` or several) and ``require_authentication`` are
+    applied to ciphered pushes as in :func:`amsparse.decode_frame`; General
+    Block Transfer messages spread over several HDLC frames are joined (a
+    missing, repeated or out-of-order block rejects the whole message);
+    ``replay_guard=True`` rejects a ciphered push whose invocation counter does
+    not grow for its system title (:class:`amsparse.ReplayError`).
+    ``framing``: ``"hdlc"`` (default), ``"mbus"`` (wired M-Bus long frames, see
+    docs/transports.md) or ``"auto"``: the first valid frame of either kind
+    decides, and the stream keeps that framing (bytes are held, at most
+    ``PROBE_MAX``, until one is seen).
     """
 
     __slots__ = (
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_p1",
+        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos",
     )
 
     def __init__(
@@ -129,8 +143,14 @@ class StreamDecoder:
         p1: bool = True,
         p1_profiles: Any = None,
         max_telegram_size: int = 16384,
+        keys: Any = None,
+        require_authentication: bool = False,
+        replay_guard: bool = False,
+        framing: str = "hdlc",
     ) -> None:
         # every option is checked now, as every frame would check it (amsparse._options)
+        if framing not in ("hdlc", "mbus", "auto"):
+            raise ValueError(f"framing must be 'hdlc', 'mbus' or 'auto', not {framing!r}")
         max_frame_size = check_size("max_frame_size", max_frame_size, 9)
         max_apdu_size = check_size("max_apdu_size", max_apdu_size, 1)
         profiles, _ = prepare(profiles, profile, tz)
@@ -138,6 +158,12 @@ class StreamDecoder:
         self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
         self.max_frame_size = max_frame_size
         self.max_apdu_size = max_apdu_size
+        self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
+        self._framing = framing
+        self._probe = bytearray()
+        self._probe_pos = 0
+        self._mb = None if framing == "hdlc" else MBusStream(
+            self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
         self._shared = False
         self._need = 1
@@ -175,8 +201,10 @@ class StreamDecoder:
     @property
     def buffered(self) -> int:
         """Bytes held, waiting for the rest of a frame (never more than
-        ``max_frame_size``; segments being reassembled are not counted)."""
-        return len(self._buf)
+        ``max_frame_size``; segments being reassembled are not counted).  With
+        ``framing="auto"`` undecided, the bytes held for the probe (at most
+        ``PROBE_MAX``); with M-Bus, the M-Bus frame being received."""
+        return len(self._buf) + len(self._probe) + (self._mb.pending if self._mb is not None else 0)
 
     @property
     def telegram_buffered(self) -> int:
@@ -191,6 +219,8 @@ class StreamDecoder:
     # -- the two entry points ------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Add bytes; return the events they completed (possibly none)."""
+        if self._framing != "hdlc":
+            return self._feed_other(data, False)
         n = len(data)
         if not n:
             return []
@@ -206,6 +236,8 @@ class StreamDecoder:
         rejected with :class:`~amsparse.IncompleteFrameError`, the rest is
         discarded; valid frames after a false start are still found) and an
         unfinished segment sequence.  The decoder can be fed again afterwards."""
+        if self._framing != "hdlc":
+            return self._feed_other(b"", True)
         events = self._run(True) if self._buf else []
         if self._p1 is not None:
             self._p1.flush(events)
@@ -215,9 +247,31 @@ class StreamDecoder:
         if self._seg_addr is not None:
             self._break(events, "stream ended inside an HDLC segment sequence"
                         if self._seg_broken is None else f"HDLC segment sequence broken: {self._seg_broken}")
+        self._tx.flush(lambda r, e: self._reject(events, r, e))
         return events
 
     # -- internals -----------------------------------------------------------------
+    def _feed_other(self, data: bytes | bytearray | memoryview, final: bool) -> list[Event]:
+        """M-Bus streams, and "auto" until the first valid frame decides."""
+        self.bytes_fed += len(data)
+        if self._framing == "mbus":
+            return self._mb.feed(data, final)  # type: ignore[union-attr]
+        self._probe += data
+        choice, self._probe_pos = probe_framing(self._probe, final, self._probe_pos)
+        if choice is None:
+            if len(self._probe) < PROBE_MAX and not final:
+                return []
+            choice = "hdlc"
+        held = bytes(self._probe)
+        self._probe = bytearray()
+        self._framing = choice
+        self.bytes_fed -= len(held)  # counted again below
+        if choice == "mbus":
+            self.bytes_fed += len(held)
+            return self._mb.feed(held, final)  # type: ignore[union-attr]
+        events = self.feed(held) if held else []
+        return events + self.flush() if final else events
+
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
         items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
@@ -234,7 +288,7 @@ class StreamDecoder:
                 # the compiled core takes the run of plain frames (same results as below)
                 i, decoded, shared_flags = decode_run(
                     buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
-                    FrameDecoded, events, self._reject,
+                    FrameDecoded, events, self._run_reject,
                 )
                 self.frames_decoded += decoded
                 self.shared_flags += shared_flags
@@ -271,6 +325,13 @@ class StreamDecoder:
         self._shared = shared
         self._need = need
         return events
+
+    def _run_reject(self, events: list[Event], raw: bytes, error: BaseException) -> None:
+        # decode_run knows no keys and no block transfer: hand such frames on
+        if self._tx.claims(raw):
+            self._frame(raw, events)
+        else:
+            self._reject(events, raw, error)
 
     def _reject(self, events: list[Event], raw: bytes, error: BaseException) -> None:
         # stored without traceback (it would keep every frame's locals alive) and,
@@ -350,13 +411,19 @@ class StreamDecoder:
         whole = b"".join(self._seg_raws)
         self._reset_segments()
         try:
-            frame = impl.decode_apdu(apdu, self._profiles, source=src, **self._kw)
+            frame = impl.decode_apdu(apdu, self._profiles, source=src, keys=self._tx.keys,
+                                     require_authentication=self._tx.require_auth, **self._kw)
         except Exception as e:  # any failure is this frame's rejection
             self._reject(events, whole, e)
         else:
             self._decoded(events, frame, whole)
 
     def _single(self, raw: bytes, events: list[Event]) -> None:
+        # ciphered pushes and general-block-transfer blocks (amsparse._transport)
+        if self._tx.take(raw, impl, self._kw, self._profiles,
+                         lambda f, r: self._decoded(events, f, r),
+                         lambda r, e: self._reject(events, r, e)):
+            return
         try:
             frame = impl.decode_frame(raw, self._profiles, **self._kw)
         except Exception as e:  # any failure is this frame's rejection
