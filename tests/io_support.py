@@ -23,7 +23,6 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
-CORPUS = HERE / "corpus" / "frames.jsonl"
 
 
 def in_ci() -> bool:
@@ -46,13 +45,10 @@ def need_module(name: str, extra: str) -> Any:
 
 
 def corpus() -> dict[str, bytes]:
-    out = {}
-    with open(CORPUS, encoding="utf-8") as fh:
-        for line in fh:
-            d = json.loads(line)
-            if not d.get("marked_corrupt"):
-                out[d["id"]] = bytes.fromhex(d["hex"])
-    return out
+    """id -> bytes of the corpus records not marked corrupt (tests/corpusdata.py)."""
+    import corpusdata
+
+    return {r["id"]: bytes.fromhex(r["hex"]) for r in corpusdata.records() if not r.get("marked_corrupt")}
 
 
 def good_frames(prefixes: tuple[str, ...], n: int) -> list[bytes]:

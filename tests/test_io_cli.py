@@ -75,10 +75,31 @@ def test_import_amsparse_imports_no_optional_library() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_keys_not_invented() -> None:
-    """keys= is for a future decryption layer: refused clearly while the decoder has none."""
-    with pytest.raises(TypeError, match="decryption"):
-        aio.open("capture.bin", keys=["00" * 16])
+def test_keys_pass_through(tmp_path: Path) -> None:
+    """keys= reaches the stream decoder: a ciphered Kamstrup push (published
+    keys, tests/corpus) decodes through io.open and `amsparse read --key`; without
+    a key it is a KeyRequiredError rejection; a bad key type is refused at open."""
+    pytest.importorskip("cryptography")
+    import corpusdata
+
+    rec = corpusdata.by_id()["kam-list3-08"]
+    raw = bytes.fromhex(rec["hex"])
+    p = tmp_path / "cipher.bin"
+    p.write_bytes(raw)
+    keys = amsparse.Keys(rec["key_hex"], rec["auth_key_hex"])
+    with aio.open(str(p), keys=keys) as meter:
+        frames = [ev.frame for ev in meter]
+    assert frames == [amsparse.decode_frame(raw, keys=keys)]
+    assert frames[0].security is not None and frames[0].security.authenticated
+    with aio.open(str(p), events="all") as meter:
+        errors = [type(ev.error).__name__ for ev in meter if hasattr(ev, "error")]
+    assert errors == ["KeyRequiredError"]
+    with pytest.raises(TypeError):
+        aio.open(str(p), keys=["00" * 16])
+    r = cli("read", str(p), "--json", "--key", rec["key_hex"], "--auth-key", rec["auth_key_hex"],
+            "--require-authentication")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["security"]["authenticated"] is True
 
 
 # --------------------------------------------------------------------------- capture files

@@ -130,8 +130,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true",
                    help="one JSON object per frame (the format of 'amsparse decode --json'), flushed per line")
     p.add_argument("--count", type=int, metavar="N", help="exit after N decoded frames")
-    p.add_argument("--key", action="append", default=[], metavar="HEX",
-                   help="decryption key (only when the decoder supports encrypted lists)")
     p.add_argument("--preset", help="serial preset: mbus-8e1 (Aidon/Kaifa/L+G), kamstrup, p1-115200, "
                    "p1-9600, or auto (default unless --baudrate is given)")
     p.add_argument("--baudrate", type=int, help="serial baud rate")
@@ -153,13 +151,21 @@ def add_parser(sub: Any) -> None:
                    "figures: the last hour's use, the month's capacity step and what the current hour may "
                    "still use, open voltage events; with --json as a \"report\" object on each line")
     add_decoder_options(p)
+    from . import _cli_keys
+
+    _cli_keys.add_arguments(p)  # --key, --auth-key, --keys FILE.toml, --require-authentication
     p.set_defaults(run=guarded(run))
 
 
 def _open_options(args: argparse.Namespace) -> dict[str, Any]:
     opts = decoder_kw(args)
-    if args.key:
-        opts["keys"] = args.key
+    from . import _cli_keys
+
+    keys = _cli_keys.keys_from_args(args)
+    if keys:
+        opts["keys"] = keys
+    if args.require_authentication:
+        opts["require_authentication"] = True
     if args.preset:
         opts["preset"] = args.preset
     if args.baudrate:

@@ -305,22 +305,18 @@ def _event_filter(events: Any) -> frozenset[type] | None:
 
 def decoder_kwargs(
     profiles: Any = None, profile: Any = None, tz: str | None = None, keys: Any = None,
-    max_frame_size: int | None = None,
+    max_frame_size: int | None = None, require_authentication: bool = False,
 ) -> dict[str, Any]:
-    """Keyword arguments for :class:`StreamDecoder`; ``keys`` only if it takes them."""
+    """Keyword arguments for :class:`StreamDecoder` (``keys``: one
+    :class:`amsparse.Keys` or several, for ciphered pushes; docs/security.md)."""
     kw: dict[str, Any] = {"profiles": profiles, "profile": profile, "tz": tz}
     if max_frame_size is not None:
         kw["max_frame_size"] = max_frame_size
     if keys is not None:
-        import inspect
-
-        if "keys" not in inspect.signature(StreamDecoder).parameters:
-            raise TypeError(
-                "keys= needs a StreamDecoder with decryption support; this amsparse version "
-                "decodes unencrypted HAN lists only"
-            )
         kw["keys"] = keys
-    # fail now on a bad profile id (ValueError), not at the first frame
+    if require_authentication:
+        kw["require_authentication"] = True
+    # fail now on a bad profile id or bad keys (ValueError, TypeError), not at the first frame
     StreamDecoder(**kw)
     return kw
 
@@ -340,6 +336,7 @@ class ReaderBase:
         profile: Any = None,
         tz: str | None = None,
         keys: Any = None,
+        require_authentication: bool = False,
         reconnect: bool = True,
         retry_initial: bool = False,
         max_retries: int | None = None,
@@ -354,7 +351,7 @@ class ReaderBase:
 
         self.target = parse_url(url, **url_options)
         self.session = Session(
-            self.target, decoder_kwargs(profiles, profile, tz, keys), events=events,
+            self.target, decoder_kwargs(profiles, profile, tz, keys, require_authentication=require_authentication), events=events,
             backoff=backoff, max_backoff=max_backoff, detect_timeout=detect_timeout,
         )
         self.reconnect = reconnect and self.target.kind != "file"
