@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "reading-names.md"
@@ -52,56 +53,57 @@ def _obis_text(code: int) -> str:
     return str(ObisCode.from_int(code))
 
 
-def render() -> str:
-    from amsparse import Unit, builtin_profiles
-    from amsparse._profiles import KIND_BYTES, KIND_DATETIME, KIND_NUMBER, KIND_STRING
+class _Table:
+    """What the profiles say of each name: units, kinds, OBIS codes, users."""
 
-    kind_name = {KIND_NUMBER: "number", KIND_STRING: "text", KIND_DATETIME: "date-time", KIND_BYTES: "bytes"}
-    ps = builtin_profiles()
-    profiles = [*ps, ps.generic]
-    units: dict[str, set[str]] = defaultdict(set)
-    kinds: dict[str, set[str]] = defaultdict(set)
-    obis: dict[str, set[int]] = defaultdict(set)
-    users: dict[str, set[str]] = defaultdict(set)
-    for p in profiles:
-        for i, name in enumerate(p.names):
-            u = p.units[i]
+    def __init__(self) -> None:
+        self.units: dict[str, set[str]] = defaultdict(set)
+        self.kinds: dict[str, set[str]] = defaultdict(set)
+        self.obis: dict[str, set[int]] = defaultdict(set)
+        self.users: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, profile: Any, kind_name: dict[int, str], user: bool) -> None:
+        """One compiled profile (DLMS or P1: both have names, units, kinds and
+        obis tuples); ``user``: list its id in the profiles column."""
+        from amsparse import Unit
+
+        for i, name in enumerate(profile.names):
+            u = profile.units[i]
             if u >= 0:
                 try:
-                    units[name].add(Unit(u).symbol or "count")
+                    self.units[name].add(Unit(u).symbol or "count")
                 except ValueError:
-                    units[name].add(f"unit {u}")
-            kinds[name].add(kind_name.get(p.kinds[i], str(p.kinds[i])))
-            if p.obis[i] >= 0:
-                obis[name].add(p.obis[i])
-            if p is not ps.generic:
-                users[name].add(p.id)
-    from amsparse import builtin_p1_profiles
-    from amsparse._p1_profiles import P1_AUTO, P1_HEX, P1_TEXT
+                    self.units[name].add(f"unit {u}")
+            self.kinds[name].add(kind_name.get(profile.kinds[i], str(profile.kinds[i])))
+            if profile.obis[i] >= 0:
+                self.obis[name].add(profile.obis[i])
+            if user:
+                self.users[name].add(profile.id)
 
+
+def render() -> str:
+    from amsparse import builtin_p1_profiles, builtin_profiles
+    from amsparse._p1_profiles import P1_AUTO, P1_HEX, P1_TEXT
+    from amsparse._profiles import KIND_BYTES, KIND_DATETIME, KIND_NUMBER, KIND_STRING
+
+    t = _Table()
+    dlms_kind = {KIND_NUMBER: "number", KIND_STRING: "text", KIND_DATETIME: "date-time", KIND_BYTES: "bytes"}
+    ps = builtin_profiles()
+    for p in [*ps, ps.generic]:
+        t.add(p, dlms_kind, user=p is not ps.generic)
     p1_kind = {P1_AUTO: "as sent", P1_TEXT: "text", P1_HEX: "text (hex)"}
     p1 = builtin_p1_profiles()
     for p in [*p1, p1.generic]:
-        for i, name in enumerate(p.names):
-            u = p.units[i]
-            if u >= 0:
-                try:
-                    units[name].add(Unit(u).symbol or "count")
-                except ValueError:
-                    units[name].add(f"unit {u}")
-            kinds[name].add(p1_kind.get(p.kinds[i], str(p.kinds[i])))
-            if p.obis[i] >= 0:
-                obis[name].add(p.obis[i])
-            users[name].add(p.id)
+        t.add(p, p1_kind, user=True)
     rows = []
-    for name in sorted(kinds):
+    for name in sorted(t.kinds):
         rows.append(
             "| `{}` | {} | {} | {} | {} |".format(
                 name,
-                ", ".join(sorted(units[name])) or "",
-                ", ".join(sorted(kinds[name])),
-                "<br>".join(f"`{_obis_text(c)}`" for c in sorted(obis[name])),
-                ", ".join(sorted(users[name])) or "generic only",
+                ", ".join(sorted(t.units[name])),
+                ", ".join(sorted(t.kinds[name])),
+                "<br>".join(f"`{_obis_text(c)}`" for c in sorted(t.obis[name])),
+                ", ".join(sorted(t.users[name])) or "generic only",
             )
         )
     return HEADER + "\n".join(rows) + "\n"

@@ -12,6 +12,7 @@ rejects the whole message (:class:`BlockTransferError`): never partial values.
 
 from __future__ import annotations
 
+from ._axdr import read_length
 from ._errors import BlockTransferError
 
 __all__ = ["BlockAssembler", "MAX_MESSAGE", "join_blocks", "read_block"]
@@ -26,15 +27,10 @@ def read_block(data: bytes, pos: int, end: int) -> tuple[bool, int, int, int]:
     ctl = data[pos + 1]
     number = (data[pos + 2] << 8) | data[pos + 3]
     p = pos + 6
-    b = data[p]
-    if b < 0x80:
-        length, p = b, p + 1
-    else:
-        n = b & 0x7F
-        if n == 0 or n > 4 or p + 1 + n > end:
-            raise BlockTransferError(f"general-block-transfer block {number} has a bad length prefix 0x{b:02X}", p)
-        length = int.from_bytes(data[p + 1 : p + 1 + n], "big")
-        p += 1 + n
+    got = read_length(data, p, end)
+    if got is None:
+        raise BlockTransferError(f"general-block-transfer block {number} has a bad length prefix 0x{data[p]:02X}", p)
+    length, p = got
     if length > end - p:
         raise BlockTransferError(
             f"general-block-transfer block {number} says {length} bytes, {end - p} present", p

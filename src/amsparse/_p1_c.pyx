@@ -135,7 +135,7 @@ cdef str _N_METER_ID = "meter_id"
 
 _FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
                 "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings")
+                "_raws", "_scalers", "_units", "_values", "_readings", "security")
 cdef tuple _FRAME_DESCR = ()
 cdef bint _FAST_FRAME = False
 if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
@@ -152,6 +152,7 @@ cdef object _new_frame(tuple fields):
     o = ams_p1_alloc(Frame)
     for k in range(16):
         ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
+    ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)  # security: a plain telegram has none
     return o
 
 

@@ -33,6 +33,7 @@ import hmac
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from ._axdr import read_length
 from ._errors import DecryptionError, KeyRequiredError, UnsupportedApduError
 
 __all__ = ["KeyRing", "Keys", "Security", "keyring", "manufacturer", "unwrap_ciphered"]
@@ -211,15 +212,10 @@ def unwrap_ciphered(
         raise DecryptionError(f"{kind} APDU ends inside its system title", end)
     title = bytes(data[pos + 2 : pos + 10])
     p = pos + 10
-    b = data[p]
-    if b < 0x80:
-        length, p = b, p + 1
-    else:
-        n = b & 0x7F
-        if n == 0 or n > 4 or p + 1 + n > end:
-            raise DecryptionError(f"{kind} APDU has a bad length prefix 0x{b:02X}", p)
-        length = int.from_bytes(data[p + 1 : p + 1 + n], "big")
-        p += 1 + n
+    got = read_length(data, p, end)
+    if got is None:
+        raise DecryptionError(f"{kind} APDU has a bad length prefix 0x{data[p]:02X}", p)
+    length, p = got
     if length != end - p:
         what = "is cut short" if length > end - p else "is followed by more bytes"
         raise DecryptionError(
