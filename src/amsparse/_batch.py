@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import os
 import re
 from array import array
-from typing import Any, Iterable, Union
+from typing import Any, BinaryIO, Iterable, Union
 
 from ._errors import (
     ApduError,
@@ -98,7 +99,7 @@ _CHUNK = 1 << 20
 #: frame that would add columns beyond the bound becomes an error row instead.
 MAX_COLUMNS = 256
 
-Source = Union[bytes, bytearray, memoryview, Iterable[bytes]]
+Source = Union[bytes, bytearray, memoryview, "os.PathLike[str]", str, BinaryIO, Iterable[bytes]]
 
 
 def epoch_us(t: _dt.datetime | None) -> int:
@@ -513,6 +514,13 @@ def decode_batch(
     :class:`FrameTable`; rejected frames become rows with a status, not
     exceptions.  Uses the compiled core when it is available.
 
+    ``source`` is a capture as ``bytes`` or any buffer (``bytearray``,
+    ``memoryview``, ``mmap``, a numpy ``uint8`` array), a path (``str`` or
+    ``os.PathLike``), a binary file object (read to its end), or an iterable
+    of single frames as bytes.  Anything else -- a text-mode file, hex
+    strings, a number -- is a ``TypeError``.  For captures larger than memory
+    use :func:`amsparse.iter_batches`.
+
     ``max_columns`` bounds the reading columns (memory is rows x columns): a
     frame that would add columns beyond it becomes an error row
     (``DecodeError``, status 8).  ``keys`` and ``require_authentication``
@@ -520,8 +528,67 @@ def decode_batch(
     (docs/security.md)."""
     from ._select import impl
 
-    return _decode_batch(source, profiles, profile, tz, impl, max_frame_size, max_columns,
-                         keys=keys, require_authentication=require_authentication)
+    return _decode_batch(_capture_source(source), profiles, profile, tz, impl, max_frame_size,
+                         max_columns, keys=keys, require_authentication=require_authentication)
+
+
+_ACCEPTED = ("bytes-like objects and other buffers (bytearray, memoryview, mmap, numpy arrays), "
+             "binary file objects, str or os.PathLike paths, or an iterable of single frames as bytes")
+
+
+def _capture_source(source: Any) -> Any:
+    """What :func:`decode_batch` accepts, as a capture buffer (``bytes``) or an
+    iterable of frames.  A path is read, a binary file object is read to its
+    end in chunks, any object with the buffer protocol is taken as its bytes;
+    a text-mode file, a ``str`` frame or anything else is a ``TypeError``
+    (never a table of rejected rows)."""
+    import io
+
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as fh:
+            return fh.read()
+    if isinstance(source, io.TextIOBase):
+        raise TypeError("decode_batch needs a binary file: open the capture with open(path, 'rb')")
+    try:
+        view = memoryview(source)
+    except TypeError:
+        pass
+    else:
+        with view:
+            if view.ndim != 1 or view.itemsize != 1:
+                view = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
+            return view.tobytes()
+    read = getattr(source, "read", None)
+    if read is not None:
+        chunks = []
+        while True:
+            data = read(1 << 20)
+            if not data:
+                break
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"the file object returned {type(data).__name__}, not bytes: open it in binary mode"
+                )
+            chunks.append(bytes(data))
+        return b"".join(chunks)
+    if isinstance(source, Iterable):
+        return _frames_only(source)
+    raise TypeError(f"decode_batch takes {_ACCEPTED}; not {type(source).__name__}")
+
+
+def _frames_only(frames: Iterable[Any]) -> Iterable[bytes]:
+    for f in frames:
+        if isinstance(f, bytes):
+            yield f
+        elif isinstance(f, (bytearray, memoryview)):
+            yield bytes(f)
+        else:
+            raise TypeError(
+                f"decode_batch's iterable must hold frames as bytes, not {type(f).__name__} "
+                "(hex text: bytes.fromhex(line))"
+            )
 
 
 def _decode_window(

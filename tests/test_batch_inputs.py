@@ -1,0 +1,85 @@
+"""decode_batch takes every reasonable form of a capture, and refuses the rest
+with a TypeError instead of a table of rejected rows (issue 12)."""
+
+from __future__ import annotations
+
+import io
+import mmap
+from pathlib import Path
+
+import pytest
+
+import amsparse
+import corpusdata
+
+FRAMES = [raw for _, raw in corpusdata.hdlc_frames(corrupt=False)][:12]
+CAPTURE = b"\x00junk".join(FRAMES)
+
+
+def _same(table: amsparse.FrameTable, ref: amsparse.FrameTable) -> None:
+    assert len(table) == len(ref) == len(FRAMES)
+    assert list(table.status) == list(ref.status)
+    assert table.names == ref.names
+    assert table.decoded("meter_id") == ref.decoded("meter_id")
+
+
+@pytest.fixture(scope="module")
+def ref() -> amsparse.FrameTable:
+    t = amsparse.decode_batch(CAPTURE)
+    assert sum(1 for s in t.status if s == 0) == len(FRAMES)
+    return t
+
+
+def test_path_str_and_pathlike(tmp_path: Path, ref: amsparse.FrameTable) -> None:
+    p = tmp_path / "cap.bin"
+    p.write_bytes(CAPTURE)
+    _same(amsparse.decode_batch(p), ref)
+    _same(amsparse.decode_batch(str(p)), ref)
+
+
+def test_binary_file_objects(tmp_path: Path, ref: amsparse.FrameTable) -> None:
+    p = tmp_path / "cap.bin"
+    p.write_bytes(CAPTURE)
+    with open(p, "rb") as fh:
+        _same(amsparse.decode_batch(fh), ref)
+    _same(amsparse.decode_batch(io.BytesIO(CAPTURE)), ref)
+    with open(p, "rb", buffering=0) as raw:  # io.FileIO: reads may come back short
+        _same(amsparse.decode_batch(raw), ref)
+
+
+def test_buffers(tmp_path: Path, ref: amsparse.FrameTable) -> None:
+    _same(amsparse.decode_batch(bytearray(CAPTURE)), ref)
+    _same(amsparse.decode_batch(memoryview(CAPTURE)), ref)
+    p = tmp_path / "cap.bin"
+    p.write_bytes(CAPTURE)
+    with open(p, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        _same(amsparse.decode_batch(m), ref)
+    np = pytest.importorskip("numpy")
+    _same(amsparse.decode_batch(np.frombuffer(CAPTURE, dtype=np.uint8)), ref)
+
+
+def test_iterable_of_frames(ref: amsparse.FrameTable) -> None:
+    t = amsparse.decode_batch(iter(FRAMES))
+    assert list(t.status) == [0] * len(FRAMES)
+    assert t.decoded("meter_id") == ref.decoded("meter_id")
+    assert len(amsparse.decode_batch([bytearray(f) for f in FRAMES])) == len(FRAMES)
+
+
+def test_refusals(tmp_path: Path) -> None:
+    p = tmp_path / "cap.bin"
+    p.write_bytes(CAPTURE)
+    with open(p) as text, pytest.raises(TypeError, match="binary"):  # text mode
+        amsparse.decode_batch(text)
+    with pytest.raises(TypeError, match="bytes.fromhex"):
+        amsparse.decode_batch([f.hex() for f in FRAMES])
+    with pytest.raises(TypeError, match="decode_batch takes"):
+        amsparse.decode_batch(42)
+
+    class Texty:
+        def read(self, n: int) -> str:
+            return "7e"
+
+    with pytest.raises(TypeError, match="binary mode"):
+        amsparse.decode_batch(Texty())
+    with pytest.raises(FileNotFoundError):
+        amsparse.decode_batch(tmp_path / "missing.bin")
