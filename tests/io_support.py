@@ -22,7 +22,18 @@ from typing import Any, Callable
 import pytest
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "src"
+
+
+def _package_root() -> Path:
+    """The folder holding the amsparse under test (src/ in a checkout run with
+    PYTHONPATH=src, site-packages after `pip install .`): subprocesses put it
+    first on PYTHONPATH so they run the very same build, compiled core included."""
+    import amsparse
+
+    return Path(amsparse.__file__).resolve().parent.parent
+
+
+SRC = _package_root()
 
 
 def in_ci() -> bool:
