@@ -23,10 +23,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CorpusError", "by_id", "corpus_path", "hdlc_frames", "records"]
+__all__ = ["CorpusError", "by_id", "corpus_path", "hdlc_frames", "records", "telegrams"]
 
 #: the repository's copy of the corpus
 DEFAULT = Path(__file__).resolve().parent / "corpus" / "frames.jsonl"
+#: the P1 telegrams (plain ones: framing "p1"; ciphered ones: "p1-ciphered")
+TELEGRAMS = Path(__file__).resolve().parent / "corpus" / "telegrams.jsonl"
 
 
 class CorpusError(RuntimeError):
@@ -83,4 +85,13 @@ def hdlc_frames(*, encrypted: bool = False, corrupt: bool = True) -> list[tuple[
         out.append((r["id"], bytes.fromhex(r["hex"])))
     if not out:
         raise CorpusError(f"the frame corpus {corpus_path()} holds no HDLC frame of that kind")
+    return out
+
+
+def telegrams(framing: str = "p1") -> list[dict[str, Any]]:
+    """The records of ``tests/corpus/telegrams.jsonl`` with that ``framing``
+    (``"p1"``: plain telegrams, ``"p1-ciphered"``: general-glo-ciphering frames)."""
+    out = [dict(r) for r in _read(TELEGRAMS) if r.get("framing") == framing]
+    if not out:
+        raise CorpusError(f"{TELEGRAMS} holds no telegram of framing {framing!r}")
     return out

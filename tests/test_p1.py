@@ -37,7 +37,7 @@ from amsparse import (
 from conftest import _no_c
 
 HERE = Path(__file__).parent
-TELEGRAMS = {r["id"]: r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r}
+TELEGRAMS = {r["id"]: r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"}
 PEER = json.loads((HERE / "corpus" / "telegrams_peer.json").read_text(encoding="utf-8"))
 UTC = dt.timezone.utc
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -26,7 +26,7 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 HERE = Path(__file__).parent
-TELEGRAMS = [bytes.fromhex(r["hex"]) for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r]
+TELEGRAMS = [bytes.fromhex(r["hex"]) for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from amsparse import (
 )
 
 HERE = Path(__file__).parent
-TELS = [r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r]
+TELS = [r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"]
 GOOD = [bytes.fromhex(r["hex"]) for r in TELS if r["crc_ok"] and not r["id"].startswith("esy")]
 BAD_CRC = [bytes.fromhex(r["hex"]) for r in TELS if r["crc_ok"] is False]
 HDLC = [bytes.fromhex(r["hex"]) for r in map(json.loads, (HERE / "corpus" / "frames.jsonl").read_text(encoding="utf-8").splitlines())

@@ -379,8 +379,10 @@ def _decode_batch(
               if writer_cls is not None else None)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
-        if _P1_START.search(buf) is not None:  # P1 telegrams in the capture: the stream path
-            return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl)
+        if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
+            # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
+            return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl,
+                                  keys, require_authentication)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         while True:
@@ -407,11 +409,15 @@ def _decode_batch(
             if final:
                 return writer.finish() if writer is not None else table._finish()
     decode_telegram = _p1_for(impl).decode_telegram
-    p1_kw = {"tz": tz} if tz is not None else {}
+    p1_kw: dict[str, Any] = {"tz": tz} if tz is not None else {}
+    if keys is not None:  # ciphered telegrams (DB ...): docs/p1.md
+        p1_kw["keys"] = keys
+    if require_authentication:
+        p1_kw["require_authentication"] = True
     if writer is not None:
         add = writer.add_raw
         for raw in source:
-            if raw[:1] == b"/":  # a P1 telegram
+            if raw[:1] in _P1_FIRST:  # a P1 telegram, or a ciphered one
                 try:
                     writer.add_frame(decode_telegram(raw, **p1_kw))
                 except Exception as e:  # any failure is this telegram's row
@@ -421,7 +427,7 @@ def _decode_batch(
         return writer.finish()
     for raw in source:
         try:
-            frame = decode_telegram(raw, **p1_kw) if raw[:1] == b"/" else decode(raw, ps, **kw)
+            frame = decode_telegram(raw, **p1_kw) if raw[:1] in _P1_FIRST else decode(raw, ps, **kw)
             append(frame)
         except Exception as e:  # any failure is this frame's row, not the batch's end
             reject(as_decode_error(e))
@@ -429,10 +435,14 @@ def _decode_batch(
 
 
 _P1_START = re.compile(rb"/[A-Za-z]{3}")
+#: first byte of an item of an iterable that goes to decode_telegram: '/' or a
+#: general-glo-ciphering frame (a ciphered telegram; decode_frame takes none)
+_P1_FIRST = (b"/", b"\xdb")
 
 
 def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_size: int,
-                   writer: Any, table: FrameTable, impl: Any) -> FrameTable:
+                   writer: Any, table: FrameTable, impl: Any, keys: Any = None,
+                   require_authentication: bool = False) -> FrameTable:
     """A capture with P1 telegrams: the scanning path of _decode_batch, with the
     bytes the HDLC scanner skips handed to the stream's TelegramHunter (so
     telegrams are found exactly as StreamDecoder finds them; HDLC frames are
@@ -446,6 +456,10 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
         kw["profile"] = profile
     if tz is not None:
         kw["tz"] = tz
+    if keys is not None:
+        kw["keys"] = keys
+    if require_authentication:
+        kw["require_authentication"] = True
     discarded = [0]
     if writer is not None:
         add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
@@ -462,8 +476,9 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
         discarded[0] += len(data)
 
     hunter = TelegramHunter(
-        16384, lambda raw: p1.decode_telegram(raw, tz=tz),
+        16384, lambda raw: p1.decode_telegram(raw, tz=tz, keys=keys, require_authentication=require_authentication),
         lambda _e, frame, _raw: add_frame(frame), lambda _e, _raw, err: add_error(err), count,
+        ciphered=keys is not None,
     )
     none: list[Any] = []
     pos, shared, n = 0, False, len(buf)

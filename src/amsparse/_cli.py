@@ -277,6 +277,9 @@ def _main(argv: list[str] | None) -> int:
                 try:
                     if item[:1] == b"/":  # a P1 telegram given as hex
                         frame = p1_impl.decode_telegram(item, tz=args.tz)
+                    elif item[:1] == b"\xdb":  # a ciphered P1 telegram (Smarty) given as hex
+                        frame = p1_impl.decode_telegram(item, tz=args.tz, keys=kw["keys"],
+                                                        require_authentication=kw["require_authentication"])
                     else:
                         frame = impl.decode_frame(item, profiles, **kw)
                 except Exception as e:  # any failure is this frame's, as in the stream

@@ -1,3 +1,5 @@
+from typing import Any
+
 from ._model import Frame
 from ._p1_profiles import P1Profile, P1ProfileSet
 
@@ -12,4 +14,6 @@ def decode_telegram(
     *,
     profile: str | P1Profile | None = None,
     tz: str | None = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame: ...

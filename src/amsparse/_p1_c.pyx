@@ -84,6 +84,7 @@ import types as _types
 from ._clock import get_zone
 from ._errors import ChecksumError, IncompleteFrameError, TelegramError
 from ._model import Frame
+from ._p1_crypt import decode_ciphered
 from ._p1_profiles import builtin_p1_profiles
 from ._p1_py import MAX_IDENT, MAX_LINE, UNITS, V_DSMR, V_EMUCS, convert, generic_name, hex_text, line_readings, p1_time, prepare
 
@@ -508,8 +509,9 @@ cdef inline int _put_obj(tuple out, object name, object code, object raw, object
     return _put_full(out, name, code, raw, 0, -1, value)
 
 
-def decode_telegram(data, profiles=None, *, profile=None, tz=None):
-    """Decode one P1 telegram, ``/`` through ``!CRC`` (see :func:`amsparse.decode_telegram`)."""
+def decode_telegram(data, profiles=None, *, profile=None, tz=None, keys=None, require_authentication=False):
+    """Decode one P1 telegram, ``/`` through ``!CRC`` (see :func:`amsparse.decode_telegram`),
+    or one general-glo-ciphering frame (``DB 08 ...``) holding it (:mod:`amsparse._p1_crypt`)."""
     cdef bytes b = data if type(data) is bytes else bytes(data)
     cdef const unsigned char* p = <const unsigned char*>PyBytes_AS_STRING(b)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(b)
@@ -535,6 +537,9 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None):
         prof = None
     else:
         ps, prof = prepare(profiles, profile)
+    if n and p[0] == 0xDB:   # a ciphered telegram: the shared security layer, then this decoder
+        return decode_ciphered(b, keys, require_authentication,
+                               lambda plain: decode_telegram(plain, profiles, profile=profile, tz=tz))
     # -- envelope: '/' ... '!' [CRC] [CR] [LF]
     if n == 0 or p[0] != 0x2F:
         raise TelegramError("telegram does not start with '/'", 0)

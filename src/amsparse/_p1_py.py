@@ -30,6 +30,7 @@ from typing import Any
 from ._clock import get_zone
 from ._errors import ChecksumError, IncompleteFrameError, TelegramError
 from ._model import Frame, Unit
+from ._p1_crypt import decode_ciphered
 from ._p1_profiles import P1_HEX, P1_TEXT, P1Profile, P1ProfileSet, builtin_p1_profiles
 
 __all__ = ["crc16_arc", "decode_telegram"]
@@ -417,10 +418,16 @@ def decode_telegram(
     *,
     profile: str | P1Profile | None = None,
     tz: str | None = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Frame:
-    """Decode one P1 telegram, ``/`` through ``!CRC`` (see :func:`amsparse.decode_telegram`)."""
+    """Decode one P1 telegram, ``/`` through ``!CRC`` (see :func:`amsparse.decode_telegram`),
+    or one general-glo-ciphering frame (``DB 08 ...``) holding it (:mod:`amsparse._p1_crypt`)."""
     data = bytes(data)
     ps, prof = prepare(profiles, profile)
+    if data[:1] == b"\xdb":
+        return decode_ciphered(data, keys, require_authentication,
+                               lambda plain: decode_telegram(plain, profiles, profile=profile, tz=tz))
     bang, crc = envelope(data)
     ident, pos = ident_line(data, bang)
     lines = scan_lines(data, pos, bang)

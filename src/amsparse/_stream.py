@@ -194,8 +194,9 @@ class StreamDecoder:
             decode_telegram = p1_impl.decode_telegram
             self._p1 = TelegramHunter(
                 max_telegram_size,
-                lambda raw: decode_telegram(raw, p1_profiles, tz=tz),
-                self._decoded, self._reject, self._discard,
+                lambda raw: decode_telegram(raw, p1_profiles, tz=tz, keys=keys,
+                                            require_authentication=require_authentication),
+                self._decoded, self._reject, self._discard, ciphered=keys is not None,
             )
 
     @property
