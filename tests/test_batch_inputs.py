@@ -83,3 +83,19 @@ def test_refusals(tmp_path: Path) -> None:
         amsparse.decode_batch(Texty())
     with pytest.raises(FileNotFoundError):
         amsparse.decode_batch(tmp_path / "missing.bin")
+
+
+def test_iterable_items_starting_0x68_are_mbus_in_both_backends() -> None:
+    """An item of the iterable path that starts with 0x68 is an M-Bus message in
+    both backends, as in decode_frame (the compiled writer once took it for a
+    broken HDLC frame: found by the batch fuzzer)."""
+    from amsparse import _decode_py
+    from amsparse._batch import _decode_batch
+
+    c_core = pytest.importorskip("amsparse._decode_c")
+    mbus = [bytes.fromhex(r["hex"]) for r in corpusdata.records() if r.get("framing") == "mbus"][:3]
+    items = [b"\x68\x01\x02\x03", *mbus, FRAMES[0], b"\x68"]
+    c = _decode_batch(items, None, None, None, c_core)
+    p = _decode_batch(items, None, None, None, _decode_py)
+    assert c.errors == p.errors and list(c.status) == list(p.status)
+    assert "M-Bus" in c.errors[0] and list(c.status)[len(mbus) + 1] == 0

@@ -2223,11 +2223,16 @@ include "_security_c.pxi"
 def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
                  require_authentication=False):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    cdef bytes buf = _as_bytes(data)
     ps, prof = _prepare(profiles, profile, tz)
+    return _decode_one(_as_bytes(data), ps, prof, tz, keys, require_authentication)
+
+
+cdef object _decode_one(bytes buf, object ps, object prof, object tz, object keys, bint require_auth):
+    """One frame given on its own (decode_frame, TableWriter.add_raw): an M-Bus
+    message when it starts with 0x68, else an HDLC frame."""
     if PyBytes_GET_SIZE(buf) and (<const unsigned char*>PyBytes_AS_STRING(buf))[0] == 0x68:
-        return _decode_mbus(buf, keys, require_authentication, _decode_plain, (ps, prof, -1, tz, None))
-    return _decode_hdlc(buf, ps, prof, tz, keys, require_authentication)
+        return _decode_mbus(buf, keys, require_auth, _decode_plain, (ps, prof, -1, tz, None))
+    return _decode_hdlc(buf, ps, prof, tz, keys, require_auth)
 
 
 # --------------------------------------------------------------------------- stream loop
@@ -2670,7 +2675,7 @@ cdef class TableWriter:
         try:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
                 return
-            frame = _decode_hdlc(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
+            frame = _decode_one(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
             self.add_frame(frame)  # may refuse (column budget) before writing the row
         except Exception as e:  # any failure is this frame's row, not the batch's end
             self.add_error(_as_decode_error(e))
