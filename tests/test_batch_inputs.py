@@ -92,7 +92,7 @@ def test_iterable_items_starting_0x68_are_mbus_in_both_backends() -> None:
     from amsparse import _decode_py
     from amsparse._batch import _decode_batch
 
-    c_core = pytest.importorskip("amsparse._decode_c")
+    c_core = pytest.importorskip("amsparse._decode_c", exc_type=ModuleNotFoundError)
     mbus = [bytes.fromhex(r["hex"]) for r in corpusdata.records() if r.get("framing") == "mbus"][:3]
     items = [b"\x68\x01\x02\x03", *mbus, FRAMES[0], b"\x68"]
     c = _decode_batch(items, None, None, None, c_core)

@@ -22,7 +22,7 @@ from amsparse._batch import epoch_us
 from amsparse._clock import get_zone, parse_datetime, to_datetime
 from amsparse._profiles import CLOCK_DEVIATION, CLOCK_LOCAL, CLOCK_STANDARD
 
-_decode_c = pytest.importorskip("amsparse._decode_c")
+_decode_c = pytest.importorskip("amsparse._decode_c", exc_type=ModuleNotFoundError)
 
 ZONES = [
     ZoneInfo("Europe/Oslo"),

@@ -396,7 +396,7 @@ def test_threads_get_their_own_results() -> None:
     decoding telegrams of different meters at once must not mix them up."""
     import threading
 
-    c = pytest.importorskip("amsparse._p1_c")
+    c = pytest.importorskip("amsparse._p1_c", exc_type=ModuleNotFoundError)
     from amsparse import _p1_py
 
     tels = [telegram_bytes(t) for t in sorted(PROFILE_OF)]

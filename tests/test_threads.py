@@ -25,7 +25,7 @@ import encoder  # noqa: E402
 from amsparse import _decode_py  # noqa: E402
 from amsparse._errors import DecodeError  # noqa: E402
 
-_decode_c = pytest.importorskip("amsparse._decode_c")
+_decode_c = pytest.importorskip("amsparse._decode_c", exc_type=ModuleNotFoundError)
 
 
 
