@@ -21,4 +21,4 @@ def assert_same_tables(a: FrameTable, b: FrameTable) -> None:
     assert a.status == b.status and a.errors == b.errors
     assert a.bytes_discarded == b.bytes_discarded, (a.bytes_discarded, b.bytes_discarded)
     for key in CATEGORICAL:
-        assert a.decoded(key) == b.decoded(key), key
+        assert a.category(key) == b.category(key), key

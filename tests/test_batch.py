@@ -42,7 +42,7 @@ def _check_row(table: FrameTable, row: int, frame, error) -> None:  # type: igno
     assert table.status[row] == 0
     assert row not in table.errors
     for key in ("profile_id", "list_name", "list_version", "meter_id", "meter_type"):
-        assert table.decoded(key)[row] == getattr(frame, key)
+        assert table.category(key)[row] == getattr(frame, key)
     assert table.header_time[row] == epoch_us(frame.header_time)
     assert table.meter_time[row] == epoch_us(frame.meter_time)
     numeric = {}

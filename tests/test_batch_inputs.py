@@ -20,7 +20,7 @@ def _same(table: amsparse.FrameTable, ref: amsparse.FrameTable) -> None:
     assert len(table) == len(ref) == len(FRAMES)
     assert list(table.status) == list(ref.status)
     assert table.names == ref.names
-    assert table.decoded("meter_id") == ref.decoded("meter_id")
+    assert table.category("meter_id") == ref.category("meter_id")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_buffers(tmp_path: Path, ref: amsparse.FrameTable) -> None:
 def test_iterable_of_frames(ref: amsparse.FrameTable) -> None:
     t = amsparse.decode_batch(iter(FRAMES))
     assert list(t.status) == [0] * len(FRAMES)
-    assert t.decoded("meter_id") == ref.decoded("meter_id")
+    assert t.category("meter_id") == ref.category("meter_id")
     assert len(amsparse.decode_batch([bytearray(f) for f in FRAMES])) == len(FRAMES)
 
 
@@ -99,3 +99,16 @@ def test_iterable_items_starting_0x68_are_mbus_in_both_backends() -> None:
     p = _decode_batch(items, None, None, None, _decode_py)
     assert c.errors == p.errors and list(c.status) == list(p.status)
     assert "M-Bus" in c.errors[0] and list(c.status)[len(mbus) + 1] == 0
+
+
+def test_counts_and_status_enum() -> None:
+    """rows / decoded / rejected are counts; status holds amsparse.Status codes."""
+    bad = bytearray(FRAMES[0])
+    bad[-3] ^= 0xFF  # FCS
+    t = amsparse.decode_batch([FRAMES[0], bytes(bad), FRAMES[1], b"\x7e\x7e"])
+    assert (t.rows, t.decoded, t.rejected) == (4, 2, 2) == (len(t), 2, len(t.errors))
+    st = [amsparse.Status(s) for s in t.status]
+    assert st[0] is amsparse.Status.DECODED and st[1] is amsparse.Status.CHECKSUM_ERROR
+    assert t.errors[1].startswith("ChecksumError")
+    assert t.category("meter_id")[0] == amsparse.decode_frame(FRAMES[0]).meter_id
+    assert "rejected=2" in repr(t)

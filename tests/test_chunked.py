@@ -40,7 +40,7 @@ def _row(t: FrameTable, i: int, names: list[str]) -> tuple:
             vals.append(("nan",) if math.isnan(v) else (v, t.raw[name][i], t.scalers[name][i]))
         else:
             vals.append(("nan",))
-    cats = tuple(t.decoded(k)[i] for k in ("profile_id", "list_name", "list_version", "meter_id", "meter_type"))
+    cats = tuple(t.category(k)[i] for k in ("profile_id", "list_name", "list_version", "meter_id", "meter_type"))
     return (t.status[i], t.errors.get(i), t.header_time[i], t.meter_time[i], cats, tuple(vals))
 
 

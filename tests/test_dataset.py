@@ -39,7 +39,7 @@ def _expected(files: dict[str, bytes]) -> list[dict[str, Any]]:
     out = []
     for path, data in files.items():
         t = amsparse.decode_batch(data)
-        cats = {k: t.decoded(k) for k in CATS}
+        cats = {k: t.category(k) for k in CATS}
         for i in range(len(t)):
             h, m = _ts(t.header_time[i]), _ts(t.meter_time[i])
             time = h if h is not None else m

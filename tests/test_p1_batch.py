@@ -43,7 +43,7 @@ def test_capture_with_telegrams_and_frames(impl) -> None:  # type: ignore[no-unt
     table = _decode_batch(b"junk" + b"".join(ps) + b"\x00\x00", None, None, None, impl)
     assert_same_tables(table, expected(ps, 6))
     assert "active_power_import" in table.names and "voltage_l1" in table.names
-    assert table.decoded("list_name")[0] == "p1" and len(table.errors) == len(BAD)
+    assert table.category("list_name")[0] == "p1" and len(table.errors) == len(BAD)
 
 
 def test_iterable_of_telegrams_and_frames(impl) -> None:  # type: ignore[no-untyped-def]

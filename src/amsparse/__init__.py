@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ._batch import FrameTable, decode_batch
+from ._batch import FrameTable, Status, decode_batch
 from ._chunked import iter_batches
 from ._dataset import DatasetError, DatasetSummary, dataset_schema, write_dataset
 from ._errors import (
@@ -84,6 +84,7 @@ __all__ = [
     "ProfileSet",
     "Reading",
     "SegmentedFrameError",
+    "Status",
     "TelegramError",
     "P1Profile",
     "P1ProfileSet",

@@ -21,7 +21,7 @@ Columns:
 * ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
   ``meter_type``: categorical, ``codes[key]`` (``array('i')``, -1 for ``None``)
   into ``categories[key]`` (a list); ``table.meter_id`` etc. give plain lists;
-* ``status`` (``array('b')``): 0 decoded, else one of :data:`ERROR_CODES`;
+* ``status`` (``array('b')``): a :class:`Status` code, 0 (``Status.DECODED``) for a decoded row;
   ``errors``: ``{row: "ExceptionType: message"}`` for the rejected rows.
 
 Segmented HDLC frames are not reassembled here (a row with
@@ -32,6 +32,7 @@ meters that segment their pushes.
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import math
 import os
 import re
@@ -51,7 +52,7 @@ from ._errors import (
     as_decode_error,
 )
 
-__all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "decode_batch"]
+__all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "Status", "decode_batch"]
 
 #: "not a time" in the int64 time columns (numpy's NaT)
 NAT = -(2**63)
@@ -59,6 +60,24 @@ NAT = -(2**63)
 RAW_MISSING = -(2**63)
 
 #: status code -> exception type name (0 is "decoded")
+class Status(enum.IntEnum):
+    """A row's outcome in :attr:`FrameTable.status`: 0 decoded, else the kind of
+    error (the exception type's family; the message is in :attr:`FrameTable.errors`)."""
+
+    DECODED = 0
+    CHECKSUM_ERROR = 1        #: ChecksumError (HCS, FCS, M-Bus CS, P1 CRC)
+    FRAME_ERROR = 2           #: FrameError (flags, format, length, addresses)
+    INCOMPLETE_FRAME = 3      #: IncompleteFrameError (cut off)
+    APDU_ERROR = 4            #: ApduError (LLC, APDU, A-XDR; DecryptionError, BlockTransferError)
+    UNSUPPORTED_APDU = 5      #: UnsupportedApduError (incl. KeyRequiredError)
+    SEGMENTED_FRAME = 6       #: SegmentedFrameError
+    PROFILE_MISMATCH = 7      #: ProfileMismatchError
+    DECODE_ERROR = 8          #: any other DecodeError (TelegramError, the column budget...)
+    UNEXPECTED_ERROR = 9      #: UnexpectedError (a non-DecodeError from one frame)
+
+
+#: status code -> exception type name (0 is "decoded"); kept for existing users of the
+#: codes, :class:`Status` is the public form
 ERROR_CODES = {
     1: "ChecksumError",
     2: "FrameError",
@@ -233,39 +252,54 @@ class FrameTable:
         if name in self.columns:
             return self.columns[name]
         if name in _CATEGORICAL:
-            return self.decoded(name)
+            return self.category(name)
         if name in ("header_time", "meter_time", "status"):
             return getattr(self, name)
         raise KeyError(name)
 
-    def decoded(self, key: str) -> list[str | None]:
-        """A categorical column as a plain list (``None`` where absent)."""
+    def category(self, key: str) -> list[str | None]:
+        """A categorical column (``profile_id``, ``list_name``, ``list_version``,
+        ``meter_id``, ``meter_type``) as a plain list (``None`` where absent)."""
         cats = self.categories[key]
         return [None if c < 0 else cats[c] for c in self.codes[key]]
 
     @property
+    def rows(self) -> int:
+        """Rows in the table: one per frame candidate (``len(table)``)."""
+        return self._n
+
+    @property
+    def decoded(self) -> int:
+        """Rows whose frame decoded (status ``Status.DECODED``)."""
+        return self._n - self.rejected
+
+    @property
+    def rejected(self) -> int:
+        """Rows whose frame was rejected (any other status; see :attr:`errors`)."""
+        return sum(1 for st in self.status if st)
+
+    @property
     def profile_id(self) -> list[str | None]:
-        return self.decoded("profile_id")
+        return self.category("profile_id")
 
     @property
     def list_name(self) -> list[str | None]:
-        return self.decoded("list_name")
+        return self.category("list_name")
 
     @property
     def list_version(self) -> list[str | None]:
-        return self.decoded("list_version")
+        return self.category("list_version")
 
     @property
     def meter_id(self) -> list[str | None]:
-        return self.decoded("meter_id")
+        return self.category("meter_id")
 
     @property
     def meter_type(self) -> list[str | None]:
-        return self.decoded("meter_type")
+        return self.category("meter_type")
 
     def __repr__(self) -> str:
-        bad = sum(1 for s in self.status if s)
-        return f"<FrameTable rows={self._n} columns={len(self.columns)} rejected={bad}>"
+        return f"<FrameTable rows={self._n} columns={len(self.columns)} rejected={self.rejected}>"
 
     # -- conversions (lazy optional imports, numeric data not copied) -------------
     def to_numpy(self) -> dict[str, Any]:
@@ -274,7 +308,7 @@ class FrameTable:
         np = _need("numpy", "numpy")
         out: dict[str, Any] = {}
         for key in _CATEGORICAL:
-            out[key] = np.array(self.decoded(key), dtype=object)
+            out[key] = np.array(self.category(key), dtype=object)
         out["header_time"] = np.frombuffer(self.header_time, dtype=np.int64).view("datetime64[us]")
         out["meter_time"] = np.frombuffer(self.meter_time, dtype=np.int64).view("datetime64[us]")
         out["status"] = np.frombuffer(self.status, dtype=np.int8)

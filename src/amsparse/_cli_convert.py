@@ -91,7 +91,7 @@ def _iso(us: int) -> str | None:
 
 
 def _rows(table: Any, source: str, names: list[str]) -> Iterator[dict[str, Any]]:
-    meta = {k: table.decoded(k) for k in _META}
+    meta = {k: table.category(k) for k in _META}
     for i in range(len(table)):
         row: dict[str, Any] = {"source": source, "status": table.status[i], "error": table.errors.get(i)}
         for k in _META:
