@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import importlib
 
+import _corpus
 import pytest
 
-import _corpus
 import amsparse
 import amsparse._stream as _stream
 

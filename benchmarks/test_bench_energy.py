@@ -8,9 +8,8 @@ run.  ``python benchmarks/energy_year.py`` does the year (~3.15 M rows)."""
 
 from __future__ import annotations
 
-import pytest
-
 import energy_year
+import pytest
 
 np = pytest.importorskip("numpy")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import importlib
 
+import _corpus
 import pytest
 
-import _corpus
 import amsparse
 
 CID = "kam-list3-08"

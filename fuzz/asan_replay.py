@@ -33,8 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("AMSPARSE_FUZZ_TWINS", "1")
 
-import amsparse  # noqa: E402
 from fuzz_decode import IMPL, _decode_py, _outcome, _same, fix_crcs  # noqa: E402
+
+import amsparse  # noqa: E402
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:

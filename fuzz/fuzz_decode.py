@@ -22,8 +22,7 @@ import atheris
 
 with atheris.instrument_imports():
     import amsparse
-    from amsparse import DecodeError
-    from amsparse import _decode_py
+    from amsparse import DecodeError, _decode_py
 
 TWINS = os.environ.get("AMSPARSE_FUZZ_TWINS", "") not in ("", "0") and amsparse.BACKEND == "cython"
 IMPL = sys.modules["amsparse._decode_c"] if amsparse.BACKEND == "cython" else _decode_py

@@ -24,8 +24,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from amsparse import BytesDiscarded, DecodeError, StreamDecoder
-    from amsparse import _p1_py
+    from amsparse import BytesDiscarded, DecodeError, StreamDecoder, _p1_py
     from amsparse._select import p1_impl
 
 TWINS = os.environ.get("AMSPARSE_FUZZ_TWINS", "") not in ("", "0") and p1_impl is not _p1_py

@@ -31,8 +31,7 @@ import atheris
 
 with atheris.instrument_imports():
     import amsparse
-    from amsparse import DecodeError, Keys
-    from amsparse import _decode_py
+    from amsparse import DecodeError, Keys, _decode_py
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 import encoder as E  # noqa: E402

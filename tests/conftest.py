@@ -16,9 +16,8 @@ import importlib
 import os
 from typing import Any
 
-import pytest
-
 import corpusdata
+import pytest
 
 try:
     from hypothesis import HealthCheck, settings

@@ -40,7 +40,7 @@ def corpus_path() -> Path:
     return Path(env) if env else DEFAULT
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(path: Path) -> tuple[dict[str, Any], ...]:
     try:
         text = path.read_text(encoding="utf-8")

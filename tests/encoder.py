@@ -390,7 +390,7 @@ def crcs_valid(frame: bytes) -> bool:
         return False
     pos = 3
     for _ in range(2):  # destination, source
-        for k in range(4):
+        for _k in range(4):
             if pos >= n - 3:
                 return False
             b = frame[pos]

@@ -14,9 +14,8 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from hypothesis import strategies as st
-
 import encoder as E
+from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------- expectations
 

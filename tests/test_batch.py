@@ -6,15 +6,14 @@ import importlib
 import math
 import tracemalloc
 
+import corpusdata
 import pytest
+from tables import assert_same_tables
 
 import amsparse
 from amsparse import _decode_py
 from amsparse._batch import NAT, RAW_MISSING, FrameTable, _decode_batch, epoch_us
 from amsparse._errors import DecodeError
-
-import corpusdata
-from tables import assert_same_tables
 
 # decode_batch reads HDLC frames; M-Bus captures (which decode_frame takes since
 # the transports work) are checked apart, below
@@ -276,7 +275,6 @@ def test_batch_backends_agree_on_mutants(both, seed: int) -> None:  # type: igno
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 from strategies import valid_frames  # noqa: E402
 
 

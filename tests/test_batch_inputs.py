@@ -7,10 +7,10 @@ import io
 import mmap
 from pathlib import Path
 
+import corpusdata
 import pytest
 
 import amsparse
-import corpusdata
 
 FRAMES = [raw for _, raw in corpusdata.hdlc_frames(corrupt=False)][:12]
 CAPTURE = b"\x00junk".join(FRAMES)

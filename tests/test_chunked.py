@@ -7,13 +7,12 @@ import math
 import tracemalloc
 from pathlib import Path
 
+import corpusdata
 import pytest
 
 import amsparse
 from amsparse import _chunked
 from amsparse._batch import FrameTable, _decode_batch
-
-import corpusdata
 
 FRAMES = [r for _, r in corpusdata.hdlc_frames(encrypted=True)]
 JUNK = b"\x00\x7e\xa0junk\x7e"

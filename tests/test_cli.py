@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import corpusdata
+import pytest
 
 from amsparse._cli import main
 

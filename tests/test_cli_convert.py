@@ -9,10 +9,10 @@ import pytest
 pa = pytest.importorskip("pyarrow")  # the arrow extra comes with ".[test]"
 ds = pytest.importorskip("pyarrow.dataset")
 
+import corpusdata
+
 import amsparse  # noqa: E402
 from amsparse._cli import main  # noqa: E402
-
-import corpusdata
 
 FRAMES = [r for _, r in corpusdata.hdlc_frames(encrypted=True)]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-
 import corpusdata
+import pytest
 
 from amsparse import CosemDateTime
 from amsparse._clock import get_zone, parse_datetime, to_datetime

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-
 import corpusdata
+import pytest
 
 import amsparse
 from amsparse import ChecksumError, ObisCode, Reading, Unit

@@ -16,13 +16,13 @@ pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
+import corpusdata
+from test_chunked import JUNK, _capture, assert_rows_equal
+
 import amsparse
 from amsparse import _decode_py, _stream
 from amsparse._batch import _CATEGORICAL, _decode_batch
 from amsparse.dask import _ReadPart, read_captures, reading_columns
-
-import corpusdata
-from test_chunked import JUNK, _capture, assert_rows_equal
 
 FRAMES = [r for _, r in corpusdata.hdlc_frames(encrypted=True)]
 BY_ID = dict(corpusdata.hdlc_frames(encrypted=True))

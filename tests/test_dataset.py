@@ -18,11 +18,11 @@ pl = pytest.importorskip("polars")
 pa = pytest.importorskip("pyarrow")
 ds = pytest.importorskip("pyarrow.dataset")
 
-import amsparse
-from amsparse._batch import NAT
-
 import corpusdata
 from test_chunked import _capture
+
+import amsparse
+from amsparse._batch import NAT
 
 FRAMES = [r for _, r in corpusdata.hdlc_frames(encrypted=True)]
 CATS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")

@@ -18,9 +18,9 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import energy_gen as G
 import pytest
 
-import energy_gen as G
 import amsparse
 from amsparse import energy
 from amsparse.energy import EnergyAccountant, EnergyAccounts
@@ -437,7 +437,7 @@ def test_voltage_events_and_now_values() -> None:
 def test_clock_jump_back_is_reported_not_used() -> None:
     acc = EnergyAccountant("Europe/Oslo")
     t = u(2024, 5, 2, 0)
-    for k, (off, reg) in enumerate([(0, 1000), (1, 2000), (2, 3000), (-5, 3500), (3, 4000)]):
+    for off, reg in [(0, 1000), (1, 2000), (2, 3000), (-5, 3500), (3, 4000)]:
         acc.update(amsparse.decode_frame(G.kaifa_frame(t + off * H + dt.timedelta(seconds=10), A_ID, 0,
                                                        regs=(reg, 0))))
     assert [h.import_wh for h in acc.hours] == [1000, 1000, 1000]
@@ -544,7 +544,7 @@ def raw_rows(draw):  # type: ignore[no-untyped-def]
     rows = []
     for _ in range(n):
         t += rnd.choice([0, 10, 10, 60, 600, 3600, -3600, -30, 5400]) * 10**6
-        t_or_nat = lambda: rnd.choice([t, t, t, NAT, t + 10 * 10**6])  # noqa: E731
+        t_or_nat = lambda t=t: rnd.choice([t, t, t, NAT, t + 10 * 10**6])  # noqa: E731
         num = lambda *vals: rnd.choice([*vals, math.nan])  # noqa: E731
         rows.append((
             t_or_nat(), t_or_nat(), rnd.choice([NAT, t]),

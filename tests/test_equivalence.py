@@ -17,9 +17,8 @@ import struct
 from pathlib import Path
 from typing import Any, Callable
 
-import pytest
-
 import corpusdata
+import pytest
 
 from amsparse._errors import DecodeError
 

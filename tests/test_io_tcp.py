@@ -12,7 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from io_support import TcpBridge, check_json_lines, cli, cli_popen, good_frames, odd_pieces, run_bounded
 

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpusdata  # noqa: E402
 import encoder as E  # noqa: E402
+
 from amsparse import DecodeError, Frame  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -130,7 +131,7 @@ def test_corpus_mutations_past_checksums(impl) -> None:  # type: ignore[no-untyp
     """The same mutations with HCS/FCS recomputed, so they reach the LLC, APDU
     and A-XDR parsers: DecodeError or a Frame, nothing else."""
     rng = random.Random(7)
-    for fid, frame in CORPUS:
+    for _fid, frame in CORPUS:
         n = len(frame)
         for i in range(3, n - 3):  # one mutation per byte: a bit flip or a telling value
             b = bytearray(frame)
@@ -144,10 +145,9 @@ def test_corpus_mutations_past_checksums(impl) -> None:  # type: ignore[no-untyp
 # --------------------------------------------------------------------------- hypothesis: generated frames
 
 hypothesis = pytest.importorskip("hypothesis")
+import strategies as S  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-import strategies as S  # noqa: E402
 
 _HS = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 

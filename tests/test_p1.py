@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import _no_c
 
 import amsparse
 from amsparse import (
@@ -33,8 +34,6 @@ from amsparse import (
     TelegramError,
     Unit,
 )
-
-from conftest import _no_c
 
 HERE = Path(__file__).parent
 TELEGRAMS = {r["id"]: r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tables import assert_same_tables
+
 import amsparse
 from amsparse._batch import FrameTable, _decode_batch
-
-from tables import assert_same_tables
 
 HERE = Path(__file__).parent
 TELS = [r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"]

@@ -24,12 +24,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import corpusdata
+import pytest
 
 pytest.importorskip("cryptography", reason='the crypto extra (pip install "amsparse[crypto]")')
 
+from conftest import _no_c  # noqa: E402
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
@@ -46,8 +46,6 @@ from amsparse import (  # noqa: E402
     ObisCode,
     StreamDecoder,
 )
-
-from conftest import _no_c  # noqa: E402
 
 VECTOR = corpusdata.telegrams("p1-ciphered")[0]
 SMARTY = bytes.fromhex(VECTOR["hex"])

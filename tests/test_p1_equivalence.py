@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from conftest import _no_c
 
 from amsparse._errors import DecodeError
-
-from conftest import _no_c
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given  # noqa: E402

@@ -7,9 +7,8 @@ import json
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import corpusdata
+import pytest
 
 import amsparse
 from amsparse import ObisCode, ProfileError, Unit, builtin_profiles, load_profiles
@@ -94,9 +93,7 @@ def test_generated_module_matches_vendor_profiles() -> None:
     rendered = gen.render(ROOT / "vendor_profiles")
     current = (ROOT / "src" / "amsparse" / "_builtin_profiles.py").read_text(encoding="utf-8")
     assert current == rendered, "run: python tools/gen_builtin_profiles.py"
-    from amsparse._builtin_profiles import PROFILES
-
-    from amsparse._builtin_profiles import P1_PROFILES
+    from amsparse._builtin_profiles import P1_PROFILES, PROFILES
 
     tomls = sorted(p.relative_to(ROOT / "vendor_profiles").as_posix()
                    for p in (ROOT / "vendor_profiles").rglob("*.toml"))

@@ -16,11 +16,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 hypothesis = pytest.importorskip("hypothesis")
+import encoder as E  # noqa: E402
+import strategies as S  # noqa: E402
 from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-import encoder as E  # noqa: E402
-import strategies as S  # noqa: E402
 from amsparse import CosemDateTime, ObisCode  # noqa: E402
 
 pytestmark = pytest.mark.hypothesis
@@ -233,8 +233,8 @@ def test_every_axdr_type(impl, values, container) -> None:  # type: ignore[no-un
     assert got.profile_id == "generic"
     kept = [(i, v) for i, v in enumerate(values) if v[1] != E.T_NULL]  # null-data is dropped
     assert len(got.readings) == len(kept)
-    for r, (i, (enc, tag, raw)) in zip(got.readings, kept):
-        assert r.name == "obis_0_0_128_0_%d_255" % i
+    for r, (i, (_enc, tag, raw)) in zip(got.readings, kept):
+        assert r.name == f"obis_0_0_128_0_{i}_255"
         want_raw, want_value = _expected_generic_value(tag, raw)
         assert _eq(r.raw, want_raw), (tag, r.raw, want_raw)
         assert _eq(r.value, want_value), (tag, r.value, want_value)

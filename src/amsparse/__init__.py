@@ -36,12 +36,12 @@ from ._errors import (
     UnsupportedApduError,
 )
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame, ObisCode, Reading, Unit
+from ._p1_profiles import P1Profile, P1ProfileSet, builtin_p1_profiles, load_p1_profiles
 from ._profiles import CompiledProfile, ProfileSet, builtin_profiles, compile_profile, load_profiles
 from ._security import Keys, Security
 from ._select import BACKEND as _BACKEND
 from ._select import impl as _impl
 from ._select import p1_impl as _p1_impl
-from ._p1_profiles import P1Profile, P1ProfileSet, builtin_p1_profiles, load_p1_profiles
 from ._stream import BytesDiscarded, FrameDecoded, FrameRejected, StreamDecoder, iter_events, iter_frames
 from ._version import __version__
 

@@ -132,7 +132,7 @@ def _units_from_lines(lines: Iterable[str], label: str) -> Iterator[tuple[str, b
         try:
             yield f"{label}:{n}", bytes.fromhex(line)
         except ValueError:
-            raise SystemExit(f"amsparse: {_escape(label)} line {n} is not hex")
+            raise SystemExit(f"amsparse: {_escape(label)} line {n} is not hex") from None
 
 
 def _units_from_text(text: str, label: str) -> Iterator[tuple[str, bytes]]:
@@ -160,9 +160,9 @@ def _open_input(arg: str | None) -> tuple[str, Any, BinaryIO | None]:
     try:
         return arg, None, open(arg, "rb")  # noqa: SIM115 - closed by _units()
     except FileNotFoundError:
-        raise SystemExit(f"amsparse: no such file, and not a hex frame: {_escape(arg)}")
+        raise SystemExit(f"amsparse: no such file, and not a hex frame: {_escape(arg)}") from None
     except OSError as e:
-        raise SystemExit(f"amsparse: cannot read {_escape(arg)}: {e.strerror}")
+        raise SystemExit(f"amsparse: cannot read {_escape(arg)}: {e.strerror}") from None
 
 
 def _chunks(fh: BinaryIO, head: bytes) -> Iterator[bytes]:

@@ -214,8 +214,8 @@ def _obis_names(profiles: Any) -> dict[int, str]:
 def diagnose(raw: bytes, profiles: Any, kw: dict[str, Any], out: Any) -> tuple[bool, str | None]:
     """Dump one frame; -> (decoded, starting profile TOML or None)."""
     from . import decode_frame
-    from ._select import impl
     from ._errors import DecodeError, ProfileMismatchError
+    from ._select import impl
 
     d = _Dump(out)
     d.head(f"HDLC ({len(raw)} bytes)")

@@ -247,23 +247,23 @@ def write_dataset(
         summary.files.append(result)
         stage = os.path.join(root, f".amsparse-staging-{token}-{i}")
 
-        def seen(done: int, _total: int | None, _base: int = before) -> None:
-            result.bytes = done
+        def seen(done: int, _total: int | None, _base: int = before, _result: FileResult = result) -> None:
+            _result.bytes = done
             if progress is not None:
                 progress(_base + done, total)
 
         counts = {"rows": 0, "rejected": 0, "incomplete": 0}
 
-        def tables() -> Iterable[Any]:
-            for batch in iter_batches(path, rows, profiles=profiles, profile=profile, tz=tz,
+        def tables(_path: Any = path, _counts: dict[str, int] = counts) -> Iterable[Any]:
+            for batch in iter_batches(_path, rows, profiles=profiles, profile=profile, tz=tz,
                                       chunk_bytes=chunk_bytes, progress=seen, max_frame_size=max_frame_size):
                 if not len(batch):
                     continue
-                table = _to_arrow(batch, schema, path, counts["rows"], on_unknown)
-                counts["rows"] += len(batch)
+                table = _to_arrow(batch, schema, _path, _counts["rows"], on_unknown)
+                _counts["rows"] += len(batch)
                 status = batch.status
-                counts["rejected"] += sum(1 for s in status if s)
-                counts["incomplete"] += status.count(_INCOMPLETE)
+                _counts["rejected"] += sum(1 for s in status if s)
+                _counts["incomplete"] += status.count(_INCOMPLETE)
                 yield from table.to_batches()
 
         try:

@@ -30,7 +30,6 @@ from ._errors import (
 )
 from ._model import Frame, freeze
 from ._options import MAX_APDU_INPUT
-from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 from ._profiles import (
     KIND_BYTES,
     KIND_DATETIME,
@@ -41,6 +40,7 @@ from ._profiles import (
     CompiledProfile,
     ProfileSet,
 )
+from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
 

@@ -24,9 +24,9 @@ from __future__ import annotations
 from ._async import AsyncReader, connect
 from ._core import (
     CONNECTION_EVENTS,
+    Connected,
     ConnectError,
     ConnectFailed,
-    Connected,
     DeviceNotFoundError,
     Disconnected,
     HostUnreachableError,

@@ -102,7 +102,7 @@ class _Tcp:
             raise Lost("closed")
         try:
             data = sock.recv(4096)
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             return b""
         except OSError as e:
             raise Lost(e.strerror or str(e)) from None
