@@ -6,6 +6,8 @@ format, length, addresses, HCS and FCS in C, and returns the list of
 ``(kind, start, stop, aux)`` items plus ``(resume, shared, need)``.
 """
 
+from libc.stdint cimport uint16_t
+from libc.stdlib cimport malloc, free
 from libc.string cimport memchr
 
 cdef enum:
@@ -20,9 +22,92 @@ REJECT = 2
 cdef extern from "_crc16.h" nogil:
     void ams_crc16_init() noexcept
     unsigned int _fcs "ams_crc16"(const unsigned char* p, size_t n) noexcept
+    unsigned int _crc_update "ams_crc16_update"(unsigned int crc, const unsigned char* p, size_t n) noexcept
+    uint16_t _crc_t0 "ams_crc16_t[0]"[256]
 
 
 ams_crc16_init()
+
+# Bounded FCS cost (see _scan_py's module doc): the CRC register is stored at
+# every BLOCK-th byte of the window (lazily, once) and two stored registers are
+# combined with the linear map of m * BLOCK zero bytes, tabulated below for every
+# m a frame can need (an FCS spans at most 2046 bytes).
+DEF BLOCK = 64
+DEF MAXM = 34
+cdef uint16_t _shift_lo[MAXM][256]
+cdef uint16_t _shift_hi[MAXM][256]
+cdef unsigned long long _fcs_bytes = 0  # debug counter: bytes run through the CRC by FCS checks
+
+
+cdef void _init_shift() noexcept:
+    cdef int m, k, v, low
+    cdef unsigned int reg
+    cdef uint16_t cols[16]
+    for m in range(MAXM):
+        for k in range(16):
+            reg = 1u << k
+            for v in range(m * BLOCK):
+                reg = (reg >> 8) ^ _crc_t0[reg & 0xFF]
+            cols[k] = <uint16_t>reg
+        _shift_lo[m][0] = 0
+        _shift_hi[m][0] = 0
+        for v in range(1, 256):
+            low = 0
+            while not (v >> low) & 1:
+                low += 1
+            _shift_lo[m][v] = _shift_lo[m][v & (v - 1)] ^ cols[low]
+            _shift_hi[m][v] = _shift_hi[m][v & (v - 1)] ^ cols[8 + low]
+
+
+_init_shift()
+
+
+def fcs_bytes():
+    """Bytes run through the CRC by the scanner's FCS checks since import (a
+    debug counter for the tests' structural bound)."""
+    return _fcs_bytes
+
+
+cdef struct Prefix:
+    const unsigned char* b
+    Py_ssize_t base
+    Py_ssize_t cap      # entries regs has room for (the whole window)
+    Py_ssize_t n        # entries built
+    uint16_t* regs      # regs[k]: register after b[base : base + k * BLOCK]
+
+
+cdef int _prefix_fcs(Prefix* pf, Py_ssize_t a, Py_ssize_t c, unsigned int* out) noexcept nogil:
+    """FCS of b[a:c] (a >= pf.base); -1 when out of memory (caller falls back)."""
+    global _fcs_bytes
+    cdef Py_ssize_t ka, kc, qa, qc, p
+    cdef unsigned int reg, x
+    if c - a < 3 * BLOCK or c - a >= (MAXM - 1) * BLOCK:
+        _fcs_bytes += c - a
+        out[0] = _fcs(pf.b + a, <size_t>(c - a))
+        return 0
+    ka = (a - pf.base + BLOCK - 1) // BLOCK
+    kc = (c - pf.base) // BLOCK
+    if pf.regs == NULL:
+        pf.regs = <uint16_t*>malloc(<size_t>pf.cap * sizeof(uint16_t))
+        if pf.regs == NULL:
+            return -1
+        pf.regs[0] = 0xFFFF
+        pf.n = 1
+    if kc >= pf.cap:
+        return -1  # cap is sized for the whole window: not reached
+    while pf.n <= kc:
+        p = pf.base + (pf.n - 1) * BLOCK
+        pf.regs[pf.n] = <uint16_t>_crc_update(pf.regs[pf.n - 1], pf.b + p, BLOCK)
+        pf.n += 1
+        _fcs_bytes += BLOCK
+    qa = pf.base + ka * BLOCK
+    qc = pf.base + kc * BLOCK
+    _fcs_bytes += (qa - a) + (c - qc)
+    reg = _crc_update(0xFFFF, pf.b + a, <size_t>(qa - a))
+    x = reg ^ pf.regs[ka]
+    reg = pf.regs[kc] ^ _shift_lo[kc - ka][x & 0xFF] ^ _shift_hi[kc - ka][x >> 8]
+    out[0] = _crc_update(reg, pf.b + qc, <size_t>(c - qc)) ^ 0xFFFF
+    return 0
 
 
 cdef inline Py_ssize_t _find_flag(const unsigned char* b, Py_ssize_t i, Py_ssize_t end) noexcept nogil:
@@ -35,11 +120,12 @@ cdef inline Py_ssize_t _find_flag(const unsigned char* b, Py_ssize_t i, Py_ssize
 
 
 cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t maxfs,
-                Py_ssize_t* total_out, Py_ssize_t* need_out) noexcept nogil:
+                Py_ssize_t* total_out, Py_ssize_t* need_out, Prefix* pf) noexcept nogil:
     cdef Py_ssize_t avail = end - i
     cdef Py_ssize_t length, total, fcs_pos, p, n
     cdef int a
     cdef unsigned char f, c
+    cdef unsigned int fcs
     total_out[0] = 0
     need_out[0] = 0
     if avail < 3:
@@ -87,7 +173,9 @@ cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t
         return _WAIT_BODY
     if b[i + total - 1] != 0x7E:
         return 2  # REJECT
-    if _fcs(b + i + 1, fcs_pos - 1) != <unsigned int>(b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
+    if _prefix_fcs(pf, i + 1, i + fcs_pos, &fcs) < 0:
+        fcs = _fcs(b + i + 1, fcs_pos - 1)
+    if fcs != <unsigned int>(b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
         return 2
     if p + 2 == fcs_pos:
         return 2
@@ -106,57 +194,66 @@ cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
     cdef Py_ssize_t disc = -1
     cdef Py_ssize_t j, stop, total, nd
     cdef int status
+    cdef Prefix pf
     if end == start:
         resume[0] = end
         shared_out[0] = shared
         need[0] = 1
         return 0
-    while i < end:
-        if b[i] != 0x7E:
-            j = _find_flag(b, i, end)
+    pf.b = b
+    pf.base = start
+    pf.cap = (end - start) // BLOCK + 2
+    pf.n = 0
+    pf.regs = NULL
+    try:
+        while i < end:
+            if b[i] != 0x7E:
+                j = _find_flag(b, i, end)
+                if j < 0:
+                    j = end
+                if disc < 0:
+                    disc = i
+                i = j
+                continue
+            status = _check(b, i, end, max_frame_size, &total, &nd, &pf)
+            if status == _WAIT_HEADER or status == _WAIT_BODY:
+                if not final:
+                    if disc >= 0:
+                        sink(ctx, 0, disc, i, 0)
+                    resume[0] = i
+                    shared_out[0] = i == shared_pos
+                    need[0] = nd
+                    return 0
+                status = _NOTCAND if status == _WAIT_HEADER else 2
+            if status == _NOTCAND:
+                if i != shared_pos and disc < 0:
+                    disc = i
+                i += 1
+                continue
+            if disc >= 0:
+                sink(ctx, 0, disc, i, 0)
+                disc = -1
+            if status == 1:
+                sink(ctx, 1, i, i + total, 1 if i == shared_pos else 0)
+                i = i + total - 1
+                shared_pos = i
+                continue
+            stop = i + total
+            if stop > end:
+                stop = end
+            j = _find_flag(b, i + 1, stop)
             if j < 0:
-                j = end
-            if disc < 0:
-                disc = i
+                j = stop
+            sink(ctx, 2, i, j, 1 if i == shared_pos else 0)
             i = j
-            continue
-        status = _check(b, i, end, max_frame_size, &total, &nd)
-        if status == _WAIT_HEADER or status == _WAIT_BODY:
-            if not final:
-                if disc >= 0:
-                    sink(ctx, 0, disc, i, 0)
-                resume[0] = i
-                shared_out[0] = i == shared_pos
-                need[0] = nd
-                return 0
-            status = _NOTCAND if status == _WAIT_HEADER else 2
-        if status == _NOTCAND:
-            if i != shared_pos and disc < 0:
-                disc = i
-            i += 1
-            continue
         if disc >= 0:
-            sink(ctx, 0, disc, i, 0)
-            disc = -1
-        if status == 1:
-            sink(ctx, 1, i, i + total, 1 if i == shared_pos else 0)
-            i = i + total - 1
-            shared_pos = i
-            continue
-        stop = i + total
-        if stop > end:
-            stop = end
-        j = _find_flag(b, i + 1, stop)
-        if j < 0:
-            j = stop
-        sink(ctx, 2, i, j, 1 if i == shared_pos else 0)
-        i = j
-    if disc >= 0:
-        sink(ctx, 0, disc, end, 0)
-    resume[0] = end
-    shared_out[0] = False
-    need[0] = 1
-    return 0
+            sink(ctx, 0, disc, end, 0)
+        resume[0] = end
+        shared_out[0] = False
+        need[0] = 1
+        return 0
+    finally:
+        free(pf.regs)
 
 
 cdef int _to_list(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) except -1:
