@@ -7,8 +7,8 @@ format, length, addresses, HCS and FCS in C, and returns the list of
 """
 
 from libc.stdint cimport uint16_t
-from libc.stdlib cimport malloc, free
-from libc.string cimport memchr
+from libc.stdlib cimport free, realloc
+from libc.string cimport memchr, memmove
 
 cdef enum:
     _NOTCAND = -1
@@ -71,30 +71,38 @@ def fcs_bytes():
 cdef struct Prefix:
     const unsigned char* b
     Py_ssize_t base
-    Py_ssize_t cap      # entries regs has room for (the whole window)
+    Py_ssize_t cap      # entries regs has room for
     Py_ssize_t n        # entries built
     uint16_t* regs      # regs[k]: register after b[base : base + k * BLOCK]
+    bint on             # off until an FCS fails (see _scan_py.PrefixFcs)
 
 
 cdef int _prefix_fcs(Prefix* pf, Py_ssize_t a, Py_ssize_t c, unsigned int* out) noexcept nogil:
-    """FCS of b[a:c] (a >= pf.base); -1 when out of memory (caller falls back)."""
+    """FCS of b[a:c]: at most 3 * BLOCK bytes of CRC (for a >= base - BLOCK)
+    after the one-off pass that stores the registers; -1 when out of memory
+    (the caller computes it directly)."""
     global _fcs_bytes
-    cdef Py_ssize_t ka, kc, qa, qc, p
+    cdef Py_ssize_t ka, kc, qa, qc, p, cap
     cdef unsigned int reg, x
-    if c - a < 3 * BLOCK or c - a >= (MAXM - 1) * BLOCK:
+    cdef uint16_t* regs
+    if not pf.on or c - a < 3 * BLOCK or c - a >= (MAXM - 1) * BLOCK or a < pf.base - BLOCK:
         _fcs_bytes += c - a
         out[0] = _fcs(pf.b + a, <size_t>(c - a))
         return 0
-    ka = (a - pf.base + BLOCK - 1) // BLOCK
+    ka = (a - pf.base + BLOCK - 1) // BLOCK if a > pf.base else 0
     kc = (c - pf.base) // BLOCK
-    if pf.regs == NULL:
-        pf.regs = <uint16_t*>malloc(<size_t>pf.cap * sizeof(uint16_t))
-        if pf.regs == NULL:
+    if kc >= pf.cap:
+        cap = 2 * pf.cap
+        if cap <= kc:
+            cap = kc + 1
+        regs = <uint16_t*>realloc(pf.regs, <size_t>cap * sizeof(uint16_t))
+        if regs == NULL:
             return -1
+        pf.regs = regs
+        pf.cap = cap
+    if pf.n == 0:
         pf.regs[0] = 0xFFFF
         pf.n = 1
-    if kc >= pf.cap:
-        return -1  # cap is sized for the whole window: not reached
     while pf.n <= kc:
         p = pf.base + (pf.n - 1) * BLOCK
         pf.regs[pf.n] = <uint16_t>_crc_update(pf.regs[pf.n - 1], pf.b + p, BLOCK)
@@ -104,10 +112,72 @@ cdef int _prefix_fcs(Prefix* pf, Py_ssize_t a, Py_ssize_t c, unsigned int* out) 
     qc = pf.base + kc * BLOCK
     _fcs_bytes += (qa - a) + (c - qc)
     reg = _crc_update(0xFFFF, pf.b + a, <size_t>(qa - a))
+    # the register after b[a:qc] is regs[kc] ^ Z^(qc-qa)(reg ^ regs[ka])
     x = reg ^ pf.regs[ka]
     reg = pf.regs[kc] ^ _shift_lo[kc - ka][x & 0xFF] ^ _shift_hi[kc - ka][x >> 8]
     out[0] = _crc_update(reg, pf.b + qc, <size_t>(c - qc)) ^ 0xFFFF
     return 0
+
+
+cdef class PrefixState:
+    """The stored CRC registers kept across :func:`scan` calls on one buffer
+    that only grows at its end and loses its front (``StreamDecoder``'s):
+    each byte goes through the CRC once for them, not once per call.  Twin of
+    ``_scan_py.PrefixFcs``."""
+
+    cdef Prefix p
+
+    def __cinit__(self):
+        self.p.b = NULL
+        self.p.base = 0
+        self.p.cap = 0
+        self.p.n = 0
+        self.p.regs = NULL
+        self.p.on = False
+
+    def __dealloc__(self):
+        free(self.p.regs)
+
+    @property
+    def base(self):
+        return self.p.base
+
+    @property
+    def on(self):
+        """Whether registers are stored (set by the first failed FCS)."""
+        return self.p.on
+
+    @on.setter
+    def on(self, bint value):
+        self.p.on = value
+
+    def crc(self, const unsigned char[::1] buf, Py_ssize_t a, Py_ssize_t c):
+        """``fcs16(buf, a, c)`` from the stored registers."""
+        cdef unsigned int out
+        if a < 0 or c > buf.shape[0] or a > c:
+            raise IndexError("range outside the buffer")
+        if a == c:
+            return 0  # the FCS of no bytes
+        self.p.b = &buf[0]
+        if _prefix_fcs(&self.p, a, c, &out) < 0:
+            out = _fcs(&buf[a], <size_t>(c - a))
+        self.p.b = NULL
+        return out
+
+    def drop(self, Py_ssize_t n):
+        """The first ``n`` bytes of the buffer were deleted."""
+        cdef Py_ssize_t k
+        if n <= 0:
+            return
+        k = (n - self.p.base + BLOCK - 1) // BLOCK if n > self.p.base else 0
+        if k >= self.p.n:  # nothing stored is left: off again until an FCS fails
+            self.p.n = 0
+            self.p.base = 0
+            self.p.on = False
+        else:
+            memmove(self.p.regs, self.p.regs + k, <size_t>(self.p.n - k) * sizeof(uint16_t))
+            self.p.n -= k
+            self.p.base = self.p.base + k * BLOCK - n
 
 
 cdef inline Py_ssize_t _find_flag(const unsigned char* b, Py_ssize_t i, Py_ssize_t end) noexcept nogil:
@@ -176,6 +246,7 @@ cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t
     if _prefix_fcs(pf, i + 1, i + fcs_pos, &fcs) < 0:
         fcs = _fcs(b + i + 1, fcs_pos - 1)
     if fcs != <unsigned int>(b[i + fcs_pos] | (b[i + fcs_pos + 1] << 8)):
+        pf.on = True  # a failed FCS leaves bytes to look at again: store registers from now on
         return 2
     if p + 2 == fcs_pos:
         return 2
@@ -188,23 +259,35 @@ cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
                    Py_ssize_t* resume, bint* shared_out, Py_ssize_t* need) except -1:
     """The scan loop: every item goes to ``sink(ctx, kind, start, stop, aux)``
     in order; ``resume``, ``shared_out`` and ``need`` get what :func:`scan`
-    returns beside the items."""
+    returns beside the items.  The stored CRC registers live for this call."""
+    cdef Prefix pf
+    pf.base = start
+    pf.cap = 0
+    pf.n = 0
+    pf.regs = NULL
+    pf.on = False
+    try:
+        return _scan_impl(b, start, end, max_frame_size, shared, final, sink, ctx,
+                          resume, shared_out, need, &pf)
+    finally:
+        free(pf.regs)
+
+
+cdef int _scan_impl(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
+                    Py_ssize_t max_frame_size, bint shared, bint final,
+                    scan_sink sink, void* ctx,
+                    Py_ssize_t* resume, bint* shared_out, Py_ssize_t* need, Prefix* pf) except -1:
     cdef Py_ssize_t i = start
     cdef Py_ssize_t shared_pos = start if shared else -1
     cdef Py_ssize_t disc = -1
     cdef Py_ssize_t j, stop, total, nd
     cdef int status
-    cdef Prefix pf
     if end == start:
         resume[0] = end
         shared_out[0] = shared
         need[0] = 1
         return 0
     pf.b = b
-    pf.base = start
-    pf.cap = (end - start) // BLOCK + 2
-    pf.n = 0
-    pf.regs = NULL
     try:
         while i < end:
             if b[i] != 0x7E:
@@ -215,7 +298,7 @@ cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
                     disc = i
                 i = j
                 continue
-            status = _check(b, i, end, max_frame_size, &total, &nd, &pf)
+            status = _check(b, i, end, max_frame_size, &total, &nd, pf)
             if status == _WAIT_HEADER or status == _WAIT_BODY:
                 if not final:
                     if disc >= 0:
@@ -253,7 +336,7 @@ cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
         need[0] = 1
         return 0
     finally:
-        free(pf.regs)
+        pf.b = NULL
 
 
 cdef int _to_list(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) except -1:
@@ -262,8 +345,10 @@ cdef int _to_list(void* ctx, int kind, Py_ssize_t start, Py_ssize_t stop, int au
 
 
 def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
-         Py_ssize_t max_frame_size, bint shared, bint final):
-    """Find frames in ``buf[start:end]`` -> ``(items, resume, shared, need)``."""
+         Py_ssize_t max_frame_size, bint shared, bint final, PrefixState prefix=None):
+    """Find frames in ``buf[start:end]`` -> ``(items, resume, shared, need)``.
+    ``prefix``: stored CRC registers kept by the caller across calls (see
+    :class:`PrefixState`); without it they live for this call."""
     cdef list out = []
     cdef Py_ssize_t resume, need
     cdef bint shared_out
@@ -271,6 +356,10 @@ def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
         raise IndexError("scan range outside the buffer")
     if end == start:
         return out, end, shared, 1
-    scan_core(&buf[0], start, end, max_frame_size, shared, final, _to_list, <void*>out,
-              &resume, &shared_out, &need)
+    if prefix is None:
+        scan_core(&buf[0], start, end, max_frame_size, shared, final, _to_list, <void*>out,
+                  &resume, &shared_out, &need)
+    else:
+        _scan_impl(&buf[0], start, end, max_frame_size, shared, final, _to_list, <void*>out,
+                   &resume, &shared_out, &need, &prefix.p)
     return out, resume, shared_out, need

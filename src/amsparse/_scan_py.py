@@ -29,11 +29,12 @@ scanning continues after their start.
 
 Cost: each call examines every byte of its window a bounded number of times,
 whatever the input.  A rejected candidate's FCS is not recomputed over its
-claimed length: :class:`PrefixFcs` keeps the CRC register at every ``BLOCK``-th
-byte of the window (built once, lazily) and combines two of them with the
-linear map of ``n`` zero bytes (as zlib's ``crc32_combine``), so one check
-costs at most ``3 * BLOCK`` bytes of CRC however long the candidate claims to
-be.  ``fcs_bytes()`` counts the bytes run through the CRC for FCS checks (a debug
+claimed length: once an FCS has failed, :class:`PrefixFcs` keeps the CRC
+register at every ``BLOCK``-th byte of the window (built once, lazily) and
+combines two of them with the linear map of ``n`` zero bytes (as zlib's
+``crc32_combine``), so one check costs at most ``3 * BLOCK`` bytes of CRC
+however long the candidate claims to be.  Before the first failure checks run
+directly: a frame whose FCS is right is consumed, so those spans never overlap.  ``fcs_bytes()`` counts the bytes run through the CRC for FCS checks (a debug
 counter for the tests' structural bound; the compiled twin has the same one).
 
 Keep this file and ``_scan_c.pyx`` in step: they are tested against each other.
@@ -45,7 +46,7 @@ from binascii import crc_hqx as _crc_hqx
 
 from ._decode_py import _REVERSE_BITS, fcs16
 
-__all__ = ["BLOCK", "DISCARD", "FRAME", "REJECT", "PrefixFcs", "fcs_bytes", "scan"]
+__all__ = ["BLOCK", "DISCARD", "FRAME", "REJECT", "PrefixFcs", "PrefixState", "fcs_bytes", "scan"]
 
 #: spacing of the stored CRC registers; spans shorter than 3 blocks are run directly
 BLOCK = 64
@@ -82,15 +83,20 @@ def _finish(reg: int) -> int:
 
 
 class PrefixFcs:
-    """``fcs(a, c) == fcs16(buf, a, c)`` for ``base <= a``, at most ``3 * BLOCK``
-    bytes of CRC per call after a one-off pass over ``buf[base:c]``.  ``buf``
-    must not change while this is in use."""
+    """``fcs(a, c) == fcs16(buf, a, c)``: at most ``3 * BLOCK`` bytes of CRC per
+    call (for ``a >= base - BLOCK``) after a one-off pass over ``buf[base:c]``.
+    The bytes it has passed over must not change while it is in use, except
+    through :meth:`drop` (the front deleted); ``scan(..., prefix=)`` keeps one
+    across calls.  The compiled twin is ``_scan_c.PrefixState``."""
 
-    __slots__ = ("buf", "base", "regs")
+    __slots__ = ("buf", "base", "regs", "on")
 
-    def __init__(self, buf, base: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, buf=None, base: int = 0, on: bool = False) -> None:  # type: ignore[no-untyped-def]
         self.buf = buf
         self.base = base
+        # off until an FCS fails: a frame that checks out is consumed, so direct
+        # checks run over each byte once at most and the normal path stays as fast
+        self.on = on
         self.regs = [0xFFFF]  # regs[k]: register after buf[base : base + k * BLOCK]
 
     def _reg(self, k: int) -> int:
@@ -106,11 +112,11 @@ class PrefixFcs:
     def fcs(self, a: int, c: int) -> int:
         global _fcs_bytes
         base = self.base
-        if a < base or c - a < 3 * BLOCK:
+        if not self.on or c - a < 3 * BLOCK or a < base - BLOCK:
             _fcs_bytes += c - a
             return fcs16(self.buf, a, c)
         buf = self.buf
-        ka = -((base - a) // BLOCK)  # first stored register at or after a
+        ka = -((base - a) // BLOCK) if a > base else 0  # first stored register at or after a
         kc = (c - base) // BLOCK  # last one at or before c
         qa = base + ka * BLOCK
         qc = base + kc * BLOCK
@@ -121,6 +127,29 @@ class PrefixFcs:
         lo, hi = _shift_tables(kc - ka)
         reg = self._reg(kc) ^ lo[x & 0xFF] ^ hi[x >> 8]
         return _finish(_crc_hqx(bytes(buf[qc:c]).translate(_REVERSE_BITS), reg))
+
+    def crc(self, buf, a: int, c: int) -> int:  # type: ignore[no-untyped-def]
+        """``fcs16(buf, a, c)``; ``buf`` is the buffer this state follows."""
+        self.buf = buf
+        return self.fcs(a, c)
+
+    def drop(self, n: int) -> None:
+        """The first ``n`` bytes of the buffer were deleted (the rest is
+        unchanged, more may be appended): keep the registers still inside."""
+        if n <= 0:
+            return
+        base = self.base
+        k = -((base - n) // BLOCK) if n > base else 0
+        if k >= len(self.regs):  # nothing stored is left: off again until an FCS fails
+            self.regs = [0xFFFF]
+            self.base = 0
+            self.on = False
+        else:
+            del self.regs[:k]
+            self.base = base + k * BLOCK - n
+
+
+PrefixState = PrefixFcs  # the name scan(..., prefix=) callers use with either twin
 
 DISCARD = 0
 FRAME = 1
@@ -176,13 +205,15 @@ def _check(buf, i: int, end: int, maxfs: int, pf: PrefixFcs) -> tuple[int, int, 
     if buf[i + total - 1] != 0x7E:
         return REJECT, total, 0
     if pf.fcs(i + 1, i + fcs_pos) != buf[i + fcs_pos] | (buf[i + fcs_pos + 1] << 8):
+        pf.on = True  # a failed FCS leaves bytes to look at again: store registers from now on
         return REJECT, total, 0
     if p + 2 == fcs_pos:  # no information field
         return REJECT, total, 0
     return FRAME, total, 0
 
 
-def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool):  # type: ignore[no-untyped-def]
+def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool,  # type: ignore[no-untyped-def]
+         prefix: PrefixFcs | None = None):
     out: list[tuple[int, int, int, int]] = []
     if start >= end:
         return out, end, shared, 1
@@ -190,7 +221,11 @@ def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bo
     shared_pos = start if shared else -1
     disc = -1  # start of the current discard run
     find = buf.find
-    pf = PrefixFcs(buf, start)
+    if prefix is None:
+        pf = PrefixFcs(buf, start)
+    else:  # kept by the caller across calls on a buffer that only grows and loses its front
+        pf = prefix
+        pf.buf = buf
     while i < end:
         if buf[i] != 0x7E:
             j = find(b"\x7e", i, end)

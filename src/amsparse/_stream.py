@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Union
@@ -103,17 +104,18 @@ class BytesDiscarded:
 Event = Union[FrameDecoded, FrameRejected, BytesDiscarded]
 
 
-def _hdlc_error(buf: Any, start: int, pf: PrefixFcs | None = None) -> DecodeError:
+def _hdlc_error(buf: Any, start: int, pf: Any = None) -> DecodeError:
     """The exact error ``parse_hdlc`` gives for the candidate frame the scanner
     rejected at ``buf[start]`` (shared by StreamDecoder and decode_batch).
 
-    With ``pf`` (a :class:`PrefixFcs` over ``buf`` from ``start`` or before) it
-    costs O(1) bytes plus one bounded FCS, not a copy and a checksum of the
-    candidate's claimed length: the scanner has checked format, length,
-    addresses and HCS, so only the failure after them is left to find."""
+    With ``pf`` (stored CRC registers over ``buf``: ``_scan_py.PrefixFcs`` or
+    the scanner's ``PrefixState``, from ``start`` or before) it costs O(1)
+    bytes plus one bounded FCS, not a copy and a checksum of the candidate's
+    claimed length: the scanner has checked format, length, addresses and HCS,
+    so only the failure after them is left to find."""
     total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
     n = min(total, len(buf) - start)
-    if pf is None or start < pf.base or n < 3 or buf[start] != 0x7E or buf[start + 1] & 0xF0 != 0xA0 or total < 9:
+    if pf is None or n < 3 or buf[start] != 0x7E or buf[start + 1] & 0xF0 != 0xA0 or total < 9:
         return _parse_error(bytes(buf[start : start + total]))
     if n < total:
         return IncompleteFrameError(f"frame is {total} bytes by its length field, only {n} given", total - n, n)
@@ -139,7 +141,7 @@ def _hdlc_error(buf: Any, start: int, pf: PrefixFcs | None = None) -> DecodeErro
     hcs_found = head[pos] | (head[pos + 1] << 8)
     if hcs_calc != hcs_found:
         return ChecksumError("HCS", hcs_calc, hcs_found, pos)
-    fcs_calc = pf.fcs(start + 1, start + fcs_pos)
+    fcs_calc = pf.crc(buf, start + 1, start + fcs_pos)
     fcs_found = buf[start + fcs_pos] | (buf[start + fcs_pos + 1] << 8)
     if fcs_calc != fcs_found:
         return ChecksumError("FCS", fcs_calc, fcs_found, fcs_pos)
@@ -171,7 +173,7 @@ class HdlcErrors:
         pf = self._pf
         if buf is not self._buf or pf is None or start < pf.base:
             self._buf = buf
-            pf = self._pf = PrefixFcs(buf, start)
+            pf = self._pf = PrefixFcs(buf, start, True)
         return _hdlc_error(buf, start, pf)
 
 
@@ -198,7 +200,7 @@ class StreamDecoder:
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos",
+        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos", "_prefix",
     )
 
     def __init__(
@@ -234,6 +236,9 @@ class StreamDecoder:
         self._mb = None if framing == "hdlc" else MBusStream(
             self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
+        # CRC registers stored along _buf, kept across feeds: a candidate's FCS
+        # costs a bounded number of bytes however long it claims to be (F6)
+        self._prefix = sys.modules[_scan.__module__].PrefixState()  # the scanner twin's own
         self._shared = False
         self._need = 1
         self._seg_addr: tuple[int, int] | None = None
@@ -310,6 +315,7 @@ class StreamDecoder:
         events = self._run(True) if self._buf else []
         if self._p1 is not None:
             self._p1.flush(events)
+        self._prefix.drop(len(self._buf))
         self._buf.clear()
         self._shared = False
         self._need = 1
@@ -343,9 +349,9 @@ class StreamDecoder:
 
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
-        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
+        prefix = self._prefix
+        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final, prefix)
         events: list[Event] = []
-        hdlc_error = HdlcErrors()  # this run's buffer: rejects cost a bounded FCS each
         # the compiled core's loop over a run of plain frames (None with the Python twin)
         decode_run = getattr(impl, "decode_run", None)
         i = 0
@@ -389,9 +395,10 @@ class StreamDecoder:
                     self._reset_segments()
                     self._reject(events, raw, e)
             else:
-                self._reject(events, raw, hdlc_error(buf, start))
+                self._reject(events, raw, _hdlc_error(buf, start, prefix))
         if resume:
             del buf[:resume]
+            prefix.drop(resume)
         self._shared = shared
         self._need = need
         return events
