@@ -27,8 +27,8 @@ from amsparse import (
     StreamDecoder,
     UnsupportedApduError,
 )
-from amsparse import _scan_py
-from amsparse._decode_py import fcs16
+from amsparse import _scan_py, _stream
+from amsparse._decode_py import fcs16, parse_hdlc
 
 RECS = corpusdata.by_id()
 
@@ -420,6 +420,16 @@ def test_scanner_twins_agree_on_fake_header_floods(buf, final, data):
     assert _scan_kept(scan_c, buf, cuts, final) == kept
     if final:  # pieces or not, the same frames and rejects
         assert [i for i in kept if i[0]] == [i for i in whole[0] if i[0]]
+    # a rejected candidate's error, found from the stored registers, is the one
+    # parse_hdlc gives on a copy of its claimed length
+    pf = _scan_py.PrefixFcs(buf, 0, True)
+    for kind, s, _e, _a in whole[0]:
+        if kind == 2:
+            total = ((buf[s + 1] & 7) << 8 | buf[s + 2]) + 2
+            with pytest.raises(amsparse.DecodeError) as ref:
+                parse_hdlc(buf[s : s + total])
+            got = _stream._hdlc_error(buf, s, pf)
+            assert (type(got), got.args, str(got)) == (type(ref.value), ref.value.args, str(ref.value))
 
 
 def test_scanner_twins_agree_on_corpus_streams():
