@@ -594,3 +594,91 @@ def test_f17_out_of_range_hundredths_give_no_datetime(impl, hundredths, ok) -> N
             assert f.header_time.microsecond == (0 if hundredths == 0xFF else hundredths * 10_000)
     t = _batch._decode_batch([frame, frame], None, None, None, impl)
     assert (t.header_time[1] != _batch.NAT) == ok
+
+
+# --------------------------------------------------------------------------- F6 (fake-header floods)
+
+def _fake_header(length: int) -> bytes:
+    """A flag and a type-3 header with a good HCS (test encoder's CRC) claiming ``length``."""
+    h = bytes((0xA0 | (length >> 8), length & 0xFF, 0x41, 0x08, 0x83, 0x13))
+    return b"\x7e" + h + enc.crc16_x25(h).to_bytes(2, "little")
+
+
+def _f6_flood(units: int) -> tuple[bytes, list[int]]:
+    """Every 16 bytes a header claiming the maximum length (2047: the frame is
+    2049 bytes), whose closing-flag position holds a later header's flag, so
+    each is judged by its FCS; filler differs per unit (every FCS differs).
+    GOOD_A sits inside the claimed span of the headers before it.  -> (flood,
+    header offsets)."""
+    out, starts = bytearray(), []
+    for u in range(units):
+        if u == units // 2:
+            out += GOOD_A
+        starts.append(len(out))
+        filler = bytes(((u * 7 + j) % 0x7D) + 1 for j in range(7))  # never 0x7E
+        out += _fake_header(2047) + filler
+    return bytes(out), starts
+
+
+def _crc_bytes_run() -> int:
+    """Bytes run through the CRC by FCS checks so far (both scanner twins and
+    the rejected-candidate errors, which use the Python twin's registers)."""
+    try:
+        from amsparse import _scan_c
+    except ImportError:  # pragma: no cover - no compiled core built
+        return _scan_py.fcs_bytes()
+    return _scan_py.fcs_bytes() + _scan_c.fcs_bytes()
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 4096, 16])
+def test_f6_fake_header_flood_stream(stream, chunk) -> None:  # type: ignore[no-untyped-def]
+    """Each byte goes through the CRC a bounded number of times (not once per
+    header whose span covers it: ~128 times here before the fix); nothing is
+    lost (the good frame inside the spans is decoded) and every rejection's
+    error is the exact parse_hdlc one, FCS value included (computed here with
+    the test encoder's CRC)."""
+    flood, starts = _f6_flood(600)
+    n = len(flood)
+    dec = stream()
+    before = _crc_bytes_run()
+    events = []
+    for i in range(0, n, chunk):
+        events += dec.feed(flood[i : i + chunk])
+    events += dec.flush()
+    used = _crc_bytes_run() - before
+    assert used <= 10 * n + 4 * 2050, used  # stored registers: 1/byte; <= 2 * 64 per 16-byte header
+    decoded = [e for e in events if type(e) is FrameDecoded]
+    assert [e.raw for e in decoded] == [GOOD_A]
+    rejected = [e for e in events if type(e) is FrameRejected]
+    assert len(rejected) == len(starts)  # one rejection per header, in order
+    complete = 0
+    for s, e in zip(starts, rejected):
+        nxt = flood.find(b"\x7e", s + 1)  # the documented raw: up to the next flag inside
+        assert e.raw == flood[s : min(nxt if nxt > 0 else n, s + 2049, n)]
+        if s + 2049 > n:
+            assert isinstance(e.error, amsparse.IncompleteFrameError)
+        elif flood[s + 2048] != 0x7E:
+            assert isinstance(e.error, amsparse.FrameError) and "does not end with the 0x7E flag" in str(e.error)
+        else:
+            complete += 1
+            if complete % 37 == 1:  # a sample: the pure-Python CRC is slow
+                err = e.error
+                assert isinstance(err, amsparse.ChecksumError) and err.kind == "FCS"
+                assert err.expected == enc.crc16_x25(flood[s + 1 : s + 2046])
+                assert err.found == flood[s + 2046] | flood[s + 2047] << 8
+    assert complete > 300
+
+
+def test_f6_fake_header_flood_batch(batch) -> None:  # type: ignore[no-untyped-def]
+    flood, starts = _f6_flood(600)
+    before = _crc_bytes_run()
+    t = batch(flood)
+    used = _crc_bytes_run() - before
+    assert used <= 10 * len(flood) + 4 * 2050, used
+    assert len(t) == len(starts) + 1 and list(t.status).count(0) == 1
+    # the same errors as the stream gives, in order
+    dec = StreamDecoder()
+    events = dec.feed(flood) + dec.flush()
+    want = [f"{type(e.error).__name__}: {e.error}" for e in events if type(e) is FrameRejected]
+    got = [t.errors[i] for i in range(len(t)) if t.status[i] != 0]
+    assert got == want

@@ -12,6 +12,7 @@ import tracemalloc
 import pytest
 
 import corpusdata
+import encoder as enc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,8 +27,8 @@ from amsparse import (
     StreamDecoder,
     UnsupportedApduError,
 )
-from amsparse import _scan_py
-from amsparse._decode_py import fcs16
+from amsparse import _scan_py, _stream
+from amsparse._decode_py import fcs16, parse_hdlc
 
 RECS = corpusdata.by_id()
 
@@ -356,6 +357,79 @@ def test_scanner_twins_agree(buf, maxfs, shared, final):
         shared = False
     buf = bytearray(buf)
     assert scan_c(buf, 0, len(buf), maxfs, shared, final) == _scan_py.scan(buf, 0, len(buf), maxfs, shared, final)
+
+
+def fake_header(length: int) -> bytes:
+    """A flag and an HDLC type-3 header with a good HCS claiming ``length``
+    (HCS by the test encoder's CRC): a candidate the scanner must check to its end."""
+    h = bytes((0xA0 | (length >> 8), length & 0xFF, 0x41, 0x08, 0x83, 0x13))
+    return b"\x7e" + h + enc.crc16_x25(h).to_bytes(2, "little")
+
+
+def _aligned_flood(k: int, m: int) -> bytes:
+    # every k bytes a header claiming k*m - 1: its closing-flag position holds the
+    # flag of a later header, so its FCS is computed (and fails)
+    return (fake_header(k * m - 1) + bytes(k - 9)) * (m + 2)
+
+
+LONG = [f for f in FRAMES if len(f) > 3 * _scan_py.BLOCK + 5]  # FCS checked from stored registers
+assert LONG
+
+FLOOD_PIECES = st.one_of(
+    st.integers(7, 2047).map(fake_header),
+    st.sampled_from(LONG),
+    st.integers(9, 40).flatmap(lambda k: st.integers(1, 2048 // k).map(lambda m: _aligned_flood(k, m))),
+    st.sampled_from(SMALL),
+    st.sampled_from(SMALL).map(bad_fcs),
+    st.binary(max_size=16),
+)
+
+
+def _scan_kept(mod, buf: bytes, cuts: list[int], final: bool):  # type: ignore[no-untyped-def]
+    """Scan ``buf`` fed in pieces as StreamDecoder does (buffer grows at its
+    end, loses its front) with one PrefixState kept across the calls; items in
+    absolute positions."""
+    state = mod.PrefixState()
+    b = bytearray()
+    out, shared, off, pos = [], False, 0, 0
+    for c in sorted(cuts) + [len(buf)]:
+        b += buf[pos:c]
+        pos = c
+        items, resume, shared, _ = mod.scan(b, 0, len(b), 2050, shared, False, state)
+        out += [(k, s + off, e + off, a) for k, s, e, a in items]
+        del b[:resume]
+        state.drop(resume)
+        off += resume
+    if final and b:
+        items, resume, shared, _ = mod.scan(b, 0, len(b), 2050, shared, True, state)
+        out += [(k, s + off, e + off, a) for k, s, e, a in items]
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FLOOD_PIECES, max_size=12).map(b"".join), st.booleans(), st.data())
+def test_scanner_twins_agree_on_fake_header_floods(buf, final, data):
+    """Issue 11, F6: floods of good-HCS headers (FCS checks from the stored CRC
+    registers) give the same items in both twins, in one call or fed in pieces
+    with the registers kept across calls."""
+    scan_c = pytest.importorskip("amsparse._scan_c")
+    whole = _scan_py.scan(bytearray(buf), 0, len(buf), 2050, False, final)
+    assert scan_c.scan(bytearray(buf), 0, len(buf), 2050, False, final) == whole
+    cuts = data.draw(st.lists(st.integers(0, len(buf)), max_size=8))
+    kept = _scan_kept(_scan_py, buf, cuts, final)
+    assert _scan_kept(scan_c, buf, cuts, final) == kept
+    if final:  # pieces or not, the same frames and rejects
+        assert [i for i in kept if i[0]] == [i for i in whole[0] if i[0]]
+    # a rejected candidate's error, found from the stored registers, is the one
+    # parse_hdlc gives on a copy of its claimed length
+    pf = _scan_py.PrefixFcs(buf, 0, True)
+    for kind, s, _e, _a in whole[0]:
+        if kind == 2:
+            total = ((buf[s + 1] & 7) << 8 | buf[s + 2]) + 2
+            with pytest.raises(amsparse.DecodeError) as ref:
+                parse_hdlc(buf[s : s + total])
+            got = _stream._hdlc_error(buf, s, pf)
+            assert (type(got), got.args, str(got)) == (type(ref.value), ref.value.args, str(ref.value))
 
 
 def test_scanner_twins_agree_on_corpus_streams():

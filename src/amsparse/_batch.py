@@ -388,7 +388,7 @@ def _decode_batch(
     require_authentication: bool = False,
 ) -> FrameTable:
     from ._options import check_size, prepare
-    from ._stream import _hdlc_error, _scan
+    from ._stream import HdlcErrors, _scan
 
     # every option is checked first, whatever the backend and the input (amsparse._options)
     ps, _ = prepare(profiles, profile, tz)
@@ -419,6 +419,7 @@ def _decode_batch(
                                   keys, require_authentication)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
+        _hdlc_error = HdlcErrors()  # rejects cost a bounded FCS each (issue 11, F6)
         while True:
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
@@ -482,7 +483,7 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     telegrams are found exactly as StreamDecoder finds them; HDLC frames are
     still decoded one by one, as in the path without telegrams)."""
     from ._p1_stream import TelegramHunter
-    from ._stream import _hdlc_error, _scan
+    from ._stream import HdlcErrors, _scan
 
     p1 = _p1_for(impl)
     kw: dict[str, Any] = {}
@@ -516,6 +517,7 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     )
     none: list[Any] = []
     pos, shared, n = 0, False, len(buf)
+    _hdlc_error = HdlcErrors()
     while True:
         stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
         final = stop_at == n
@@ -652,9 +654,10 @@ def _decode_window(
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
     :mod:`amsparse.dask`)."""
-    from ._stream import _hdlc_error, _scan
+    from ._stream import HdlcErrors, _scan
 
     table = FrameTable()
+    _hdlc_error = HdlcErrors()
     writer_cls = getattr(impl, "TableWriter", None)
     if writer_cls is not None:
         writer = writer_cls(table, profiles, profile, tz)

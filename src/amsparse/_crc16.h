@@ -34,9 +34,9 @@ static void ams_crc16_init(void)
         }
 }
 
-static inline unsigned int ams_crc16(const unsigned char *p, size_t n)
+/* the raw register after p[0:n], starting from crc (no init, no xorout) */
+static inline unsigned int ams_crc16_update(unsigned int crc, const unsigned char *p, size_t n)
 {
-    unsigned int crc = 0xFFFF;
     while (n >= 8) {
         crc = ams_crc16_t[7][(p[0] ^ crc) & 0xFF] ^ ams_crc16_t[6][(p[1] ^ (crc >> 8)) & 0xFF]
             ^ ams_crc16_t[5][p[2]] ^ ams_crc16_t[4][p[3]]
@@ -47,7 +47,12 @@ static inline unsigned int ams_crc16(const unsigned char *p, size_t n)
     }
     while (n--)
         crc = (crc >> 8) ^ ams_crc16_t[0][(crc ^ *p++) & 0xFF];
-    return (crc ^ 0xFFFF) & 0xFFFF;
+    return crc & 0xFFFF;
+}
+
+static inline unsigned int ams_crc16(const unsigned char *p, size_t n)
+{
+    return ams_crc16_update(0xFFFF, p, n) ^ 0xFFFF;
 }
 
 #endif

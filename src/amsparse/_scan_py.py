@@ -27,14 +27,129 @@ With ``final`` true (end of input), candidates still waiting for bytes are
 given up (REJECT when their HCS was good, otherwise the flag is discarded) and
 scanning continues after their start.
 
+Cost: each call examines every byte of its window a bounded number of times,
+whatever the input.  A rejected candidate's FCS is not recomputed over its
+claimed length: once an FCS has failed, :class:`PrefixFcs` keeps the CRC
+register at every ``BLOCK``-th byte of the window (built once, lazily) and
+combines two of them with the linear map of ``n`` zero bytes (as zlib's
+``crc32_combine``), so one check costs at most ``3 * BLOCK`` bytes of CRC
+however long the candidate claims to be.  Before the first failure checks run
+directly: a frame whose FCS is right is consumed, so those spans never overlap.  ``fcs_bytes()`` counts the bytes run through the CRC for FCS checks (a debug
+counter for the tests' structural bound; the compiled twin has the same one).
+
 Keep this file and ``_scan_c.pyx`` in step: they are tested against each other.
 """
 
 from __future__ import annotations
 
-from ._decode_py import fcs16
+from binascii import crc_hqx as _crc_hqx
 
-__all__ = ["DISCARD", "FRAME", "REJECT", "scan"]
+from ._decode_py import _REVERSE_BITS, fcs16
+
+__all__ = ["BLOCK", "DISCARD", "FRAME", "REJECT", "PrefixFcs", "PrefixState", "fcs_bytes", "scan"]
+
+#: spacing of the stored CRC registers; spans shorter than 3 blocks are run directly
+BLOCK = 64
+_fcs_bytes = 0  # bytes run through the CRC by FCS checks (see the module doc)
+
+
+def fcs_bytes() -> int:
+    """Bytes run through the CRC by FCS checks since import (PrefixFcs: this
+    scanner and the stream's rejected-candidate errors); a debug counter."""
+    return _fcs_bytes
+
+# _SHIFT[m]: (low-byte, high-byte) tables of the linear map "m * BLOCK zero bytes"
+# on the (bit-reversed, unreflected) register binascii.crc_hqx works with
+_SHIFT: dict[int, tuple[list[int], list[int]]] = {}
+
+
+def _shift_tables(m: int) -> tuple[list[int], list[int]]:
+    t = _SHIFT.get(m)
+    if t is None:
+        zeros = bytes(m * BLOCK)
+        cols = [_crc_hqx(zeros, 1 << k) for k in range(16)]
+        lo = [0] * 256
+        hi = [0] * 256
+        for v in range(1, 256):
+            low = (v & -v).bit_length() - 1
+            lo[v] = lo[v & (v - 1)] ^ cols[low]
+            hi[v] = hi[v & (v - 1)] ^ cols[8 + low]
+        t = _SHIFT[m] = (lo, hi)
+    return t
+
+
+def _finish(reg: int) -> int:
+    return (_REVERSE_BITS[reg & 0xFF] << 8 | _REVERSE_BITS[reg >> 8]) ^ 0xFFFF
+
+
+class PrefixFcs:
+    """``fcs(a, c) == fcs16(buf, a, c)``: at most ``3 * BLOCK`` bytes of CRC per
+    call (for ``a >= base - BLOCK``) after a one-off pass over ``buf[base:c]``.
+    The bytes it has passed over must not change while it is in use, except
+    through :meth:`drop` (the front deleted); ``scan(..., prefix=)`` keeps one
+    across calls.  The compiled twin is ``_scan_c.PrefixState``."""
+
+    __slots__ = ("buf", "base", "regs", "on")
+
+    def __init__(self, buf=None, base: int = 0, on: bool = False) -> None:  # type: ignore[no-untyped-def]
+        self.buf = buf
+        self.base = base
+        # off until an FCS fails: a frame that checks out is consumed, so direct
+        # checks run over each byte once at most and the normal path stays as fast
+        self.on = on
+        self.regs = [0xFFFF]  # regs[k]: register after buf[base : base + k * BLOCK]
+
+    def _reg(self, k: int) -> int:
+        global _fcs_bytes
+        regs = self.regs
+        buf = self.buf
+        while len(regs) <= k:
+            p = self.base + (len(regs) - 1) * BLOCK
+            regs.append(_crc_hqx(bytes(buf[p : p + BLOCK]).translate(_REVERSE_BITS), regs[-1]))
+            _fcs_bytes += BLOCK
+        return regs[k]
+
+    def fcs(self, a: int, c: int) -> int:
+        global _fcs_bytes
+        base = self.base
+        if not self.on or c - a < 3 * BLOCK or a < base - BLOCK:
+            _fcs_bytes += c - a
+            return fcs16(self.buf, a, c)
+        buf = self.buf
+        ka = -((base - a) // BLOCK) if a > base else 0  # first stored register at or after a
+        kc = (c - base) // BLOCK  # last one at or before c
+        qa = base + ka * BLOCK
+        qc = base + kc * BLOCK
+        _fcs_bytes += (qa - a) + (c - qc)
+        reg = _crc_hqx(bytes(buf[a:qa]).translate(_REVERSE_BITS), 0xFFFF)
+        # register after buf[a:qc]: regs[kc] ^ Z^(qc-qa)(reg ^ regs[ka])
+        x = reg ^ self._reg(ka)
+        lo, hi = _shift_tables(kc - ka)
+        reg = self._reg(kc) ^ lo[x & 0xFF] ^ hi[x >> 8]
+        return _finish(_crc_hqx(bytes(buf[qc:c]).translate(_REVERSE_BITS), reg))
+
+    def crc(self, buf, a: int, c: int) -> int:  # type: ignore[no-untyped-def]
+        """``fcs16(buf, a, c)``; ``buf`` is the buffer this state follows."""
+        self.buf = buf
+        return self.fcs(a, c)
+
+    def drop(self, n: int) -> None:
+        """The first ``n`` bytes of the buffer were deleted (the rest is
+        unchanged, more may be appended): keep the registers still inside."""
+        if n <= 0:
+            return
+        base = self.base
+        k = -((base - n) // BLOCK) if n > base else 0
+        if k >= len(self.regs):  # nothing stored is left: off again until an FCS fails
+            self.regs = [0xFFFF]
+            self.base = 0
+            self.on = False
+        else:
+            del self.regs[:k]
+            self.base = base + k * BLOCK - n
+
+
+PrefixState = PrefixFcs  # the name scan(..., prefix=) callers use with either twin
 
 DISCARD = 0
 FRAME = 1
@@ -46,7 +161,7 @@ _WAIT_HEADER = -2  # not enough bytes to check the header; in final mode: not a 
 _WAIT_BODY = -3  # header (HCS) good, frame incomplete; in final mode: reject
 
 
-def _check(buf, i: int, end: int, maxfs: int) -> tuple[int, int, int]:
+def _check(buf, i: int, end: int, maxfs: int, pf: PrefixFcs) -> tuple[int, int, int]:
     """-> (status, total, need)."""
     avail = end - i
     if avail < 3:
@@ -89,14 +204,16 @@ def _check(buf, i: int, end: int, maxfs: int) -> tuple[int, int, int]:
         return _WAIT_BODY, total, total
     if buf[i + total - 1] != 0x7E:
         return REJECT, total, 0
-    if fcs16(buf, i + 1, i + fcs_pos) != buf[i + fcs_pos] | (buf[i + fcs_pos + 1] << 8):
+    if pf.fcs(i + 1, i + fcs_pos) != buf[i + fcs_pos] | (buf[i + fcs_pos + 1] << 8):
+        pf.on = True  # a failed FCS leaves bytes to look at again: store registers from now on
         return REJECT, total, 0
     if p + 2 == fcs_pos:  # no information field
         return REJECT, total, 0
     return FRAME, total, 0
 
 
-def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool):  # type: ignore[no-untyped-def]
+def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool,  # type: ignore[no-untyped-def]
+         prefix: PrefixFcs | None = None):
     out: list[tuple[int, int, int, int]] = []
     if start >= end:
         return out, end, shared, 1
@@ -104,6 +221,11 @@ def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bo
     shared_pos = start if shared else -1
     disc = -1  # start of the current discard run
     find = buf.find
+    if prefix is None:
+        pf = PrefixFcs(buf, start)
+    else:  # kept by the caller across calls on a buffer that only grows and loses its front
+        pf = prefix
+        pf.buf = buf
     while i < end:
         if buf[i] != 0x7E:
             j = find(b"\x7e", i, end)
@@ -113,7 +235,7 @@ def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bo
                 disc = i
             i = j
             continue
-        status, total, need = _check(buf, i, end, max_frame_size)
+        status, total, need = _check(buf, i, end, max_frame_size, pf)
         if status == _WAIT_HEADER or status == _WAIT_BODY:
             if not final:
                 if disc >= 0:

@@ -15,14 +15,23 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Union
 
 from . import _decode_py
-from ._errors import DecodeError, FrameError, SegmentedFrameError, as_decode_error
+from ._errors import (
+    ChecksumError,
+    DecodeError,
+    FrameError,
+    IncompleteFrameError,
+    SegmentedFrameError,
+    as_decode_error,
+)
 from ._model import Frame
 from ._options import check_size, prepare
+from ._scan_py import PrefixFcs
 from ._select import impl
 from ._stream_mbus import MBusStream, probe_framing
 from ._stream_transport import StreamTransport
@@ -95,15 +104,77 @@ class BytesDiscarded:
 Event = Union[FrameDecoded, FrameRejected, BytesDiscarded]
 
 
-def _hdlc_error(buf: Any, start: int) -> DecodeError:
+def _hdlc_error(buf: Any, start: int, pf: Any = None) -> DecodeError:
     """The exact error ``parse_hdlc`` gives for the candidate frame the scanner
-    rejected at ``buf[start]`` (shared by StreamDecoder and decode_batch)."""
+    rejected at ``buf[start]`` (shared by StreamDecoder and decode_batch).
+
+    With ``pf`` (stored CRC registers over ``buf``: ``_scan_py.PrefixFcs`` or
+    the scanner's ``PrefixState``, from ``start`` or before) it costs O(1)
+    bytes plus one bounded FCS, not a copy and a checksum of the candidate's
+    claimed length: the scanner has checked format, length, addresses and HCS,
+    so only the failure after them is left to find."""
     total = (((buf[start + 1] & 0x07) << 8) | buf[start + 2]) + 2
+    n = min(total, len(buf) - start)
+    if pf is None or n < 3 or buf[start] != 0x7E or buf[start + 1] & 0xF0 != 0xA0 or total < 9:
+        return _parse_error(bytes(buf[start : start + total]))
+    if n < total:
+        return IncompleteFrameError(f"frame is {total} bytes by its length field, only {n} given", total - n, n)
+    last = buf[start + total - 1]
+    if last != 0x7E:
+        return FrameError(f"frame does not end with the 0x7E flag (found 0x{last:02X})", total - 1)
+    # the header (at most 14 bytes) as parse_hdlc reads it
+    head = bytes(buf[start : start + min(total, 16)])
+    fcs_pos = total - 3
     try:
-        _decode_py.parse_hdlc(bytes(buf[start : start + total]))
+        _dest, pos = _decode_py._read_address(head, 3, fcs_pos, "destination")
+        _src, pos = _decode_py._read_address(head, pos, fcs_pos, "source")
+    except DecodeError as e:
+        return e
+    if pos >= fcs_pos:
+        return FrameError("HDLC header ends before the control field", pos)
+    pos += 1
+    if pos == fcs_pos:
+        return FrameError("frame has no information field", pos)
+    if pos + 2 > fcs_pos:
+        return FrameError("frame too short for a header check sequence", pos)
+    hcs_calc = _decode_py.fcs16(head, 1, pos)
+    hcs_found = head[pos] | (head[pos + 1] << 8)
+    if hcs_calc != hcs_found:
+        return ChecksumError("HCS", hcs_calc, hcs_found, pos)
+    fcs_calc = pf.crc(buf, start + 1, start + fcs_pos)
+    fcs_found = buf[start + fcs_pos] | (buf[start + fcs_pos + 1] << 8)
+    if fcs_calc != fcs_found:
+        return ChecksumError("FCS", fcs_calc, fcs_found, fcs_pos)
+    if pos + 2 == fcs_pos:
+        return FrameError("frame has no information field", pos + 2)
+    return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
+
+
+def _parse_error(data: bytes) -> DecodeError:
+    try:
+        _decode_py.parse_hdlc(data)
     except DecodeError as e:
         return e
     return FrameError("frame rejected by the stream scanner", 0)  # pragma: no cover
+
+
+class HdlcErrors:
+    """``_hdlc_error`` for the rejects of one scan of one buffer (in order):
+    keeps one :class:`PrefixFcs` so each reject costs a bounded number of bytes.
+    Called as ``(buf, start)``; a different buffer object starts afresh."""
+
+    __slots__ = ("_buf", "_pf")
+
+    def __init__(self) -> None:
+        self._buf: Any = None
+        self._pf: PrefixFcs | None = None
+
+    def __call__(self, buf: Any, start: int) -> DecodeError:
+        pf = self._pf
+        if buf is not self._buf or pf is None or start < pf.base:
+            self._buf = buf
+            pf = self._pf = PrefixFcs(buf, start, True)
+        return _hdlc_error(buf, start, pf)
 
 
 class StreamDecoder:
@@ -129,7 +200,7 @@ class StreamDecoder:
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos",
+        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos", "_prefix",
     )
 
     def __init__(
@@ -165,6 +236,9 @@ class StreamDecoder:
         self._mb = None if framing == "hdlc" else MBusStream(
             self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
+        # CRC registers stored along _buf, kept across feeds: a candidate's FCS
+        # costs a bounded number of bytes however long it claims to be (F6)
+        self._prefix = sys.modules[_scan.__module__].PrefixState()  # the scanner twin's own
         self._shared = False
         self._need = 1
         self._seg_addr: tuple[int, int] | None = None
@@ -242,6 +316,7 @@ class StreamDecoder:
         events = self._run(True) if self._buf else []
         if self._p1 is not None:
             self._p1.flush(events)
+        self._prefix.drop(len(self._buf))
         self._buf.clear()
         self._shared = False
         self._need = 1
@@ -275,7 +350,8 @@ class StreamDecoder:
 
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
-        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final)
+        prefix = self._prefix
+        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final, prefix)
         events: list[Event] = []
         # the compiled core's loop over a run of plain frames (None with the Python twin)
         decode_run = getattr(impl, "decode_run", None)
@@ -320,9 +396,10 @@ class StreamDecoder:
                     self._reset_segments()
                     self._reject(events, raw, e)
             else:
-                self._reject(events, raw, _hdlc_error(buf, start))
+                self._reject(events, raw, _hdlc_error(buf, start, prefix))
         if resume:
             del buf[:resume]
+            prefix.drop(resume)
         self._shared = shared
         self._need = need
         return events
