@@ -10,11 +10,9 @@ is left is the price of one rejection each.  Compare the two groups' rows.
 from __future__ import annotations
 
 import pytest
+from test_bench import stream_backend  # noqa: F401  (fixture)
 
 import amsparse
-import amsparse._stream as _stream
-
-from test_bench import stream_backend  # noqa: F401  (fixture)
 
 
 def _crc16_x25(data: bytes) -> int:

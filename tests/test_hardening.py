@@ -13,6 +13,7 @@ import json
 import math
 from pathlib import Path
 
+import encoder as enc
 import pytest
 
 import amsparse
@@ -24,11 +25,11 @@ from amsparse import (
     SegmentedFrameError,
     StreamDecoder,
     UnexpectedError,
+    _batch,
+    _scan_py,
+    _stream,
 )
-from amsparse import _batch, _scan_py, _stream
 from amsparse._profiles import compile_profile
-
-import encoder as enc
 
 # --------------------------------------------------------------------------- reproducers (issue 11)
 

@@ -9,10 +9,9 @@ import os
 import random
 import tracemalloc
 
-import pytest
-
 import corpusdata
 import encoder as enc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,8 +25,9 @@ from amsparse import (
     SegmentedFrameError,
     StreamDecoder,
     UnsupportedApduError,
+    _scan_py,
+    _stream,
 )
-from amsparse import _scan_py, _stream
 from amsparse._decode_py import fcs16, parse_hdlc
 
 RECS = corpusdata.by_id()
