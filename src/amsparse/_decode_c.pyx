@@ -20,7 +20,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from libc.string cimport memcpy, memcmp, memmove, memset
 from libc.math cimport NAN
 from libc.limits cimport LLONG_MIN
-from cpython.object cimport Py_SIZE
+
 
 cdef extern from *:
     """
@@ -118,7 +118,6 @@ from ._profiles import (
     KIND_STRING as _P_KIND_STRING,
     LAYOUT_OBIS as _P_LAYOUT_OBIS,
     LAYOUT_POSITIONAL as _P_LAYOUT_POSITIONAL,
-    builtin_profiles as _builtin_profiles,
 )
 
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
@@ -532,7 +531,7 @@ cdef tuple _flatten(int tag, object val):
     ``(obis_or_-1, tag, value, scaler_or_None, unit_or_None)``."""
     cdef list items, out, v, sv
     cdef Py_ssize_t n, i, start, rest
-    cdef object it, slots, s, scaler, unit
+    cdef object it, s, scaler, unit
     cdef tuple vt_vv, st_sv, ot_ov
     cdef bint ok, anyo
     if tag != T_ARRAY and tag != T_STRUCT:
@@ -705,7 +704,7 @@ cdef _Plan _build_plan(
     Py_ssize_t offset,
 ):
     cdef object version, prof, generic, list_entry, field_idx, zone, policy
-    cdef object obis, value, f_scaler, f_unit, name, kind, d_scaler, d_unit
+    cdef object obis, value, f_scaler, _f_unit, name, kind, d_scaler, d_unit
     cdef list names, obis_out, scalers, units, kinds, defaults, fields
     cdef Py_ssize_t i, nel
     cdef long long idx
@@ -765,7 +764,7 @@ cdef _Plan _build_plan(
     nel = len(elements)
     for i in range(nel):
         el = <tuple>elements[i]
-        obis, tag_obj, value, f_scaler, f_unit = el
+        obis, tag_obj, value, f_scaler, _f_unit = el
         tag = tag_obj
         if tag == T_NULL:
             continue  # null-data: nothing measured
@@ -866,7 +865,6 @@ cdef object _apply_overrides(_Plan plan, object meter_type, list scalers):
 
 @cython.boundscheck(True)
 @cython.wraparound(True)
-
 cdef object _build_frame(_Plan plan, object meter_type, object header, object zone, int policy,
                          object invoke_id, object address, object out_raws, object scalers,
                          object units, object values):
@@ -931,7 +929,7 @@ cdef object _new_frame(tuple fields):
 cdef object _finish(_Plan plan, list elements, object header, object invoke_id, object address):
     """The reference conversion of the elements' values under ``plan``."""
     cdef list scalers, units, values, out_raws, raw_tags
-    cdef object value, kind, raw, zone, policy, meter_type, header_clock, header_time
+    cdef object value, kind, raw, zone, policy, meter_type
     cdef Py_ssize_t i, j, nel
     cdef int tag
     cdef tuple el
@@ -1351,7 +1349,7 @@ cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int dep
                Node* nodes, int* nn) noexcept:
     """0: one value walked into ``nodes``; -1: leave this frame to the reference path."""
     cdef Py_ssize_t pos = ppos[0]
-    cdef int me, tag, k, w, nlen
+    cdef int me, tag, w, nlen
     cdef long long count, i, length
     cdef unsigned long long v, u
     cdef unsigned int u32
@@ -1378,7 +1376,7 @@ cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int dep
         if count > end - pos:
             return -1
         nodes[me].nchild = <int>count
-        for i in range(count):
+        for i in range(count):  # no-cython-lint
             if _walk(d, &pos, end, depth + 1, nodes, nn) < 0:
                 return -1
         nodes[me].next = nn[0]
@@ -1777,7 +1775,6 @@ cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t 
     return h ^ (h >> 33)
 
 
-
 cdef class _Template:
     cdef Py_ssize_t tn       # frame length
     cdef Py_ssize_t thdr     # header clock offset, -1 for none
@@ -1978,7 +1975,7 @@ cdef class _TemplateTable:
         if len(self.owned) >= TEMPLATE_SLOTS * TEMPLATE_WAYS:  # bound memory: start over
             for j in range(TEMPLATE_SLOTS * TEMPLATE_WAYS):
                 self.ptrs[j] = NULL
-            dropped = self.owned        # released after unlocking
+            dropped = self.owned        # released after unlocking  # no-cython-lint
             self.owned = []
         for j in range(TEMPLATE_WAYS):
             if self.ptrs[base + j] == <PyObject*>t:
@@ -2373,8 +2370,6 @@ cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of 
 from ._batch import MAX_COLUMNS as _MAX_COLUMNS
 
 
-
-
 cdef class _Entry:
     """A plan as the writer uses it, per output element: node, column, kind
     and default scaler as C arrays."""
@@ -2733,7 +2728,7 @@ cdef class TableWriter:
             return None
         h = _hash_bytes(sig, n, 0x243F6A8885A308D3ULL ^ <uint64_t>src)
         slot = <int>(h & (ENTRY_SLOTS - 1))
-        for probes in range(ENTRY_SLOTS):
+        for probes in range(ENTRY_SLOTS):  # no-cython-lint
             if self.eptr[slot] == NULL:
                 break
             if self.ehash[slot] == h:

@@ -13,7 +13,6 @@ so the two cannot disagree there.  Profile choice is the shared
 The reference is ``_p1_py.py``: when the two disagree, this file is wrong.
 """
 
-cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
@@ -86,7 +85,9 @@ from ._errors import ChecksumError, IncompleteFrameError, TelegramError
 from ._model import Frame
 from ._p1_crypt import decode_ciphered
 from ._p1_profiles import builtin_p1_profiles
-from ._p1_py import MAX_IDENT, MAX_LINE, UNITS, V_DSMR, V_EMUCS, convert, generic_name, hex_text, line_readings, p1_time, prepare
+from ._p1_py import (
+    MAX_IDENT, MAX_LINE, UNITS, V_DSMR, V_EMUCS, convert, generic_name, hex_text, line_readings, p1_time, prepare,
+)
 
 __all__ = ["crc16_arc", "decode_telegram"]
 
@@ -198,7 +199,6 @@ cdef Py_ssize_t _parse_obis(const unsigned char* p, Py_ssize_t i, Py_ssize_t end
     """The twin of the _OBIS regex match: the index after the code, or -1."""
     cdef int g[6]
     cdef int k
-    cdef Py_ssize_t j
     cdef unsigned char seps[4]
     seps[0] = 45  # -
     seps[1] = 58  # :
@@ -343,7 +343,6 @@ cdef bint _fast_number(const unsigned char* p, Py_ssize_t s, Py_ssize_t e, int e
     cdef bint neg = False
     cdef long long raw = 0
     cdef int nd = 0, frac = 0, unit = -1, exp = 0
-    cdef PyObject* ue
     if i < e and p[i] == 45:
         neg = True
         i += 1

@@ -46,7 +46,7 @@ cdef void _init_shift() noexcept:
     for m in range(MAXM):
         for k in range(16):
             reg = 1u << k
-            for v in range(m * BLOCK):
+            for v in range(m * BLOCK):  # no-cython-lint
                 reg = (reg >> 8) ^ _crc_t0[reg & 0xFF]
             cols[k] = <uint16_t>reg
         _shift_lo[m][0] = 0
@@ -211,7 +211,7 @@ cdef int _check(const unsigned char* b, Py_ssize_t i, Py_ssize_t end, Py_ssize_t
     total_out[0] = total
     fcs_pos = total - 3
     p = 3
-    for a in range(2):
+    for a in range(2):  # no-cython-lint
         n = 0
         while True:
             if p >= fcs_pos:
