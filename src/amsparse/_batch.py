@@ -382,6 +382,21 @@ def _need(module: str, extra: str) -> Any:
 
 # --------------------------------------------------------------------------- decoding
 
+def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authentication: bool = False,
+                ) -> dict[str, Any]:
+    """The keyword arguments given on to ``decode_frame``: only those set."""
+    kw: dict[str, Any] = {}
+    if profile is not None:
+        kw["profile"] = profile
+    if tz is not None:
+        kw["tz"] = tz
+    if keys is not None:
+        kw["keys"] = keys
+    if require_authentication:
+        kw["require_authentication"] = True
+    return kw
+
+
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
@@ -394,15 +409,7 @@ def _decode_batch(
     ps, _ = prepare(profiles, profile, tz)
     max_frame_size = check_size("max_frame_size", max_frame_size, 9)
     max_columns = check_size("max_columns", max_columns, 0)
-    kw: dict[str, Any] = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
-    if keys is not None:
-        kw["keys"] = keys
-    if require_authentication:
-        kw["require_authentication"] = True
+    kw = _decoder_kw(profile, tz, keys, require_authentication)
     decode = impl.decode_frame
     table = FrameTable()
     table._max_columns = max_columns
@@ -486,15 +493,7 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     from ._stream import HdlcErrors, _scan
 
     p1 = _p1_for(impl)
-    kw: dict[str, Any] = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
-    if keys is not None:
-        kw["keys"] = keys
-    if require_authentication:
-        kw["require_authentication"] = True
+    kw = _decoder_kw(profile, tz, keys, require_authentication)
     discarded = [0]
     if writer is not None:
         add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
@@ -666,11 +665,7 @@ def _decode_window(
     from ._profiles import builtin_profiles
 
     ps = builtin_profiles() if profiles is None else profiles
-    kw: dict[str, Any] = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
+    kw = _decoder_kw(profile, tz)
     items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
     for kind, s, e, _aux in items:
         if kind == 0:
