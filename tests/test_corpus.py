@@ -6,7 +6,7 @@ Expected values come from two places, neither of them the code under test:
   another decoder's golden output, with that decoder's quirks; see
   ``_check_expected``);
 * ``HAND`` below: values read off the hex by hand, byte by byte, with the
-  scalers of the vendor OBIS lists (/work/shared/docs/han-lists.md).
+  scalers of the vendor OBIS lists (the project's Norwegian HAN list notes).
 """
 
 from __future__ import annotations
