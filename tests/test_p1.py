@@ -363,6 +363,11 @@ BAD: list[tuple[str, bytes, type[DecodeError], str]] = [
     ("too many digits", make("1-0:1.7.0(1234567890123456789*kW)\r\n"), TelegramError, "not a number"),
     ("unknown unit", make("1-0:1.7.0(1*furlong)\r\n"), TelegramError, "not a number"),
     ("log count", make("1-0:99.97.0(2)(0-0:96.7.19)(101208152415W)\r\n"), TelegramError, "log entries"),
+    # a log count with no entries after its OBIS codes once built `count` empty
+    # entries (a hang and unbounded memory for a 10-digit count; found by hypothesis)
+    ("log count without entries", make("1-0:99.97.0(7648971034)(0-0:96.7.19)(0-0:96.7.19)\r\n"),
+     TelegramError, "log entries"),
+    ("log count 9 digits", make("1-0:99.97.0(999999999)(0-0:96.7.19)\r\n"), TelegramError, "log entries"),
     ("text with two values", make("0-0:96.13.0(41)(42)\r\n"), TelegramError, "expected one value"),
 ]
 

@@ -468,7 +468,7 @@ cdef object _log(bytes b, const unsigned char* p, _Grp* g, Py_ssize_t n, object 
     while m < n and _is_obis_text(p, g[m]):
         m += 1
     rest = n - m
-    if (count == 0 and rest) or (count and rest % count) or (rest and not count):
+    if (rest == 0) != (count == 0) or (count and rest % count):  # count entries of rest // count values
         return None
     w = rest // count if count else 0
     raws = []

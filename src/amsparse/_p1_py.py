@@ -350,7 +350,7 @@ def line_readings(
         while m < n and _OBIS_TEXT.fullmatch(groups[m]):
             m += 1
         rest = n - m
-        if (count == 0 and rest) or (count and rest % count) or (rest and not count):
+        if (rest == 0) != (count == 0) or (count and rest % count):  # count entries of rest // count values
             raise TelegramError(f"{name}: {rest} values do not make {count} log entries", offset)
         w = rest // count if count else 0
         raw_t = tuple(tuple(groups[m + i * w:m + (i + 1) * w]) for i in range(count))
