@@ -178,20 +178,7 @@ def test_pty_device_lost_and_back(tmp_path) -> None:
     seen: list[object] = []
 
     def unplug_and_replug() -> None:
-        first = b"".join(frames[:4]) + frames[4][:40]
-        m1.write(first)
-        # unplug only once the reader has every byte (a hangup drops what it has not read)
-        end = time.monotonic() + 10
-        while reader.decoder.bytes_fed < len(first) and time.monotonic() < end:
-            time.sleep(0.01)
-        m1.close()
-        time.sleep(0.3)
-        m2 = PtyMeter(2400, "N")
-        meters.append(m2)
-        tmp = tmp_path / "ttyHAN.new"
-        os.symlink(m2.path, tmp)
-        os.replace(tmp, link)
-        replugged.set()
+        _unplug_and_replug(m1, reader, frames, meters, link, tmp_path, "N", replugged)
 
     def send_rest() -> None:
         # the new pty may reuse the old /dev/pts number: the reader can be back before the link moved
@@ -316,19 +303,7 @@ def test_pty_device_lost_and_back_asyncio(tmp_path) -> None:
         async with aio.connect(str(link), events="all", backoff=0.05, max_backoff=0.2, detect_timeout=5) as reader:
 
             def unplug_and_replug() -> None:
-                first = b"".join(frames[:4]) + frames[4][:40]
-                m1.write(first)
-                end = time.monotonic() + 10
-                while reader.decoder.bytes_fed < len(first) and time.monotonic() < end:
-                    time.sleep(0.01)
-                m1.close()
-                time.sleep(0.3)
-                m2 = PtyMeter(2400, "E")
-                meters.append(m2)
-                tmp = tmp_path / "ttyHAN.new"
-                os.symlink(m2.path, tmp)
-                os.replace(tmp, link)
-                replugged.set()
+                _unplug_and_replug(m1, reader, frames, meters, link, tmp_path, "E", replugged)
 
             def send_rest() -> None:
                 assert replugged.wait(10)
@@ -408,3 +383,22 @@ def test_replay_pty_feeds_read(tmp_path) -> None:
     want = [expected_values(f) for f in frames]
     idx = [want.index(v) for v in got]
     assert len(idx) == 3 and idx == sorted(set(idx))
+
+
+def _unplug_and_replug(m1, reader, frames, meters, link, tmp_path, parity, replugged) -> None:  # type: ignore[no-untyped-def]
+    """Send frames 0-3 and half of frame 4, unplug the device once the reader has
+    every byte (a hangup drops what it has not read), then plug in a new pty
+    (``parity``) under the same path and say so."""
+    first = b"".join(frames[:4]) + frames[4][:40]
+    m1.write(first)
+    end = time.monotonic() + 10
+    while reader.decoder.bytes_fed < len(first) and time.monotonic() < end:
+        time.sleep(0.01)
+    m1.close()
+    time.sleep(0.3)
+    m2 = PtyMeter(2400, parity)
+    meters.append(m2)
+    tmp = tmp_path / "ttyHAN.new"
+    os.symlink(m2.path, tmp)
+    os.replace(tmp, link)
+    replugged.set()
