@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): APDU: data-notification decoding, options, HDLC dispatch.
+# Included by _decode_c.pyx (one extension module): APDU: data-notification decoding, options, HDLC
+# dispatch.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- APDU

@@ -1,30 +1,12 @@
-# Included by _decode_c.pyx (one extension module): clocks: CosemDateTime, aware datetimes and epoch microseconds in C.
+# Included by _decode_c.pyx (one extension module): clocks: CosemDateTime, aware datetimes and epoch
+# microseconds in C.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- clocks
 #
-# Clocks without the Python helpers.  A new header clock on every frame is the
-# normal case on a live stream (Kaifa, Kamstrup, L+G stamp each push), so the
-# clock is built here rather than through amsparse._clock's cached functions:
-#
-# * _cdt_new(): the CosemDateTime (a frozen slotted dataclass) is allocated
-#   and its ten slots are set through their member descriptors -- what the
-#   dataclass __init__ does through object.__setattr__, minus the interpreter.
-#   The import-time check below compares it with the Python constructor and
-#   falls back to parse_datetime if the model ever changes shape.
-# * _clock_dt(): the aware datetime through the datetime C API.  A specified
-#   deviation gives a fixed-offset zone (cached per offset); local wall time
-#   is the zone with fold=0, exactly what to_datetime builds; the standard-
-#   time rule (Kamstrup) needs two offsets -- standard time -> UTC, then UTC ->
-#   the zone's wall time and fold -- each cached per hour and computed by
-#   amsparse._clock itself (wall_offset_us / utc_local_offset, defined through
-#   to_datetime and datetime.astimezone), so the rules live in one place.
-# * _clock_us(): the same clock as UTC epoch microseconds for the batch
-#   columns, with no object at all.
-#
-# Any hour whose offset is not constant (a transition inside it), the edges of
-# datetime's range, and anything the checks below do not cover go through
-# to_datetime(parse_datetime(...)), the reference.
+# Clocks built in C (_cdt_new, _clock_dt, _clock_us); anything the checks
+# below do not cover goes through to_datetime(parse_datetime(...)), the
+# reference.  See docs/internals.md "Clocks".
 
 from cpython.datetime cimport import_datetime, datetime_new
 
@@ -38,7 +20,6 @@ from ._clock import (
 )
 
 
-cdef long long NAT_US = LLONG_MIN
 cdef long long US_PER_DAY = 86400000000LL
 cdef long long US_PER_HOUR = 3600000000LL
 

@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): cursor: bounds checks, A-XDR lengths and the big-endian reads.
+# Included by _decode_c.pyx (one extension module): cursor: bounds checks, A-XDR lengths and the big-
+# endian reads.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- A-XDR

@@ -19,7 +19,7 @@ from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from libc.string cimport memcpy, memcmp, memmove, memset
 from libc.math cimport NAN
-from libc.limits cimport LLONG_MIN
+from libc.limits cimport LLONG_MIN  # no-cython-lint (used by _spec.pxi)
 
 
 include "_shims_c.pxi"
@@ -38,9 +38,10 @@ from ._errors import (
     SegmentedFrameError,
     UnsupportedApduError,
 )
-from ._model import Frame, freeze as _freeze
+from ._model import Frame, freeze as _freeze  # no-cython-lint (Frame: used by included files)
 from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT, prepare as _options_prepare
 from ._transport import decode_mbus as _decode_mbus, decode_wrapped as _decode_wrapped
+from ._spec import MAX_DEPTH as _SPEC_MAX_DEPTH
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
@@ -54,45 +55,9 @@ __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
 
 BACKEND = "cython"
 
-MAX_DEPTH = 16  # nesting of arrays/structures; real lists use 3
+MAX_DEPTH = _SPEC_MAX_DEPTH  # nesting of arrays/structures; real lists use 3
 
-cdef enum:
-    C_MAX_DEPTH = 16
-    VERSION_CDE = (0 << 16) | (2 << 8) | 129  # x-x:0.2.129.x
-
-# A-XDR tags
-cdef enum:
-    T_NULL = 0x00
-    T_ARRAY = 0x01
-    T_STRUCT = 0x02
-    T_BOOL = 0x03
-    T_BITS = 0x04
-    T_I32 = 0x05
-    T_U32 = 0x06
-    T_OCTETS = 0x09
-    T_VISIBLE = 0x0A
-    T_UTF8 = 0x0C
-    T_BCD = 0x0D
-    T_I8 = 0x0F
-    T_I16 = 0x10
-    T_U8 = 0x11
-    T_U16 = 0x12
-    T_I64 = 0x14
-    T_U64 = 0x15
-    T_ENUM = 0x16
-    T_F32 = 0x17
-    T_F64 = 0x18
-    T_DATETIME = 0x19
-    T_DATE = 0x1A
-    T_TIME = 0x1B
-
-cdef enum:
-    KIND_NUMBER = 0
-    KIND_STRING = 1
-    KIND_DATETIME = 2
-    KIND_BYTES = 3
-    LAYOUT_OBIS = 0
-    LAYOUT_POSITIONAL = 1
+include "_spec.pxi"   # generated from _spec.py (tools/gen_spec_pxi.py)
 
 if (_P_KIND_NUMBER, _P_KIND_STRING, _P_KIND_DATETIME, _P_KIND_BYTES) != (0, 1, 2, 3) or (
     _P_LAYOUT_OBIS, _P_LAYOUT_POSITIONAL
@@ -101,14 +66,6 @@ if (_P_KIND_NUMBER, _P_KIND_STRING, _P_KIND_DATETIME, _P_KIND_BYTES) != (0, 1, 2
 
 cdef object _LAYOUT_OBIS_OBJ = _P_LAYOUT_OBIS
 cdef object _LAYOUT_POSITIONAL_OBJ = _P_LAYOUT_POSITIONAL
-
-cdef inline bint _is_numeric(int tag) noexcept:
-    return (
-        tag == T_I32 or tag == T_U32 or tag == T_I8 or tag == T_I16 or tag == T_U8
-        or tag == T_U16 or tag == T_I64 or tag == T_U64 or tag == T_ENUM
-        or tag == T_F32 or tag == T_F64 or tag == T_BCD
-    )
-
 
 include "_crc_c.pxi"
 
@@ -255,5 +212,3 @@ include "_writer_base_c.pxi"
 
 
 include "_writer_c.pxi"
-
-

@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): HDLC: frame header, addresses, LLC and data-notification header.
+# Included by _decode_c.pyx (one extension module): HDLC: frame header, addresses, LLC and data-
+# notification header.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- HDLC

@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): layout detection, list version, profile choice and scaling (reference path).
+# Included by _decode_c.pyx (one extension module): layout detection, list version, profile choice and
+# scaling (reference path).
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- layouts

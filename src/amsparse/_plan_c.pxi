@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): plans: _Plan, _build_plan and the Frame a plan builds.
+# Included by _decode_c.pyx (one extension module): plans: _Plan, _build_plan and the Frame a plan
+# builds.
 # See docs/internals.md for the layers.
 
 cdef class _Plan:

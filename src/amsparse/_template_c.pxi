@@ -3,20 +3,9 @@
 
 # --------------------------------------------------------------------------- templates
 #
-# A frame from a meter is, byte for byte, the previous frame of the same shape
-# from that meter except for a known set of positions: the invoke id, the
-# header clock, the element values (not the list version, which is part of the
-# shape), the FCS.  A _Template keeps the first frame of a shape, the nodes its
-# walk produced, and a mask of those variable positions.  A later frame equal
-# to it on every other byte walks to the very same nodes (the walk and the
-# layout detection look only at tags, counts, lengths, OBIS codes and scaler
-# structures, all fixed under the mask), so only its numbers are read again
-# (into a copy of the nodes on the object path, by the template's store
-# program in the batch writer) and the walk, layout detection and shape
-# lookup are skipped.
-# Frames are found by a hash of their length, HDLC header and the first body
-# bytes, in a small set-associative table; a candidate that does not match
-# byte for byte just means the walk runs as before.
+# A frame equal to an earlier one of its shape except at the variable
+# positions (invoke id, clocks, values, FCS) skips the walk.  See
+# docs/internals.md "Templates".
 
 from libc.stdlib cimport malloc, realloc, free
 from libc.stdint cimport uint64_t
@@ -261,18 +250,6 @@ cdef class _TemplateTable:
 
 
 cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable(True)
-
-
-cdef inline int _num_width(int tag) noexcept:
-    if tag == T_U8 or tag == T_ENUM or tag == T_I8 or tag == T_BCD:
-        return 1
-    if tag == T_U16 or tag == T_I16:
-        return 2
-    if tag == T_I32 or tag == T_U32 or tag == T_F32:
-        return 4
-    if tag == T_I64 or tag == T_U64 or tag == T_F64:
-        return 8
-    return 0
 
 
 cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:

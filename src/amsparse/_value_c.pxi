@@ -1,4 +1,5 @@
-# Included by _decode_c.pyx (one extension module): A-XDR value reader: the reference (tag, value) tree.
+# Included by _decode_c.pyx (one extension module): A-XDR value reader: the reference (tag, value)
+# tree.
 # See docs/internals.md for the layers.
 
 cdef object _read_value(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int depth):

@@ -1,17 +1,12 @@
-# Included by _decode_c.pyx (one extension module): fast path: the node walker, C layout detection, signatures, _finish_fast.
+# Included by _decode_c.pyx (one extension module): fast path: the node walker, C layout detection,
+# signatures, _finish_fast.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- fast path
 #
-# The reference path above builds a Python (tag, value) tree, flattens it and
-# resolves names per element.  For the common frames the walk below records
-# the A-XDR body in a C array of nodes instead, detects the layout on that
-# array, and looks the frame's "shape" up in a cache of _Plan objects (built
-# by the reference path from the first frame of that shape).  Anything it
-# does not handle -- an error of any kind, long counts, rare tags, too many
-# nodes, a shape not seen yet -- goes down the reference path, which raises
-# the reference exceptions.  So the fast path only ever returns what the
-# reference path would have returned.
+# The C walk over the A-XDR body into an array of nodes, layout detection on
+# it and the shape's cached _Plan; anything it does not handle goes down the
+# reference path.  See docs/internals.md "Reference path and fast path".
 
 cdef enum:
     MAX_NODES = 512

@@ -1,40 +1,19 @@
-# Included by _decode_c.pyx (one extension module): batch writer support: imports, constants, _Entry and C helpers.
+# Included by _decode_c.pyx (one extension module): batch writer support: imports, constants, _Entry
+# and C helpers.
 # See docs/internals.md for the layers.
 
 # --------------------------------------------------------------------------- batch
 #
-# TableWriter: the columnar writer behind amsparse.decode_batch.  Every row goes
-# through it, so the columns are managed in C the whole way:
-#
-# * all arrays (array.array: buffer protocol, zero-copy to numpy/arrow) grow
-#   geometrically to a capacity ahead of the row count and are cut to size by
-#   finish(); a reading column is filled lazily (NaN / RAW_MISSING / 0 up to
-#   the row being written), so a row costs what its own readings cost, not
-#   one write per column of the table;
-# * a frame whose shape has a plan (see _Plan) is looked up in a writer-local
-#   hash table keyed by the C signature and the HDLC source -- no bytes, tuple
-#   or dict per frame -- and written straight into the columns: no Python
-#   object per reading; a frame matching one of the shape's templates skips
-#   the walk and has its numbers stored by the template's store program;
-#   clocks become UTC epoch microseconds in C (_clock_us); list version, meter
-#   id and meter type hit a set-associative cache of their raw bytes before
-#   the category dictionaries;
-# * everything else (the first frame of a shape, rare tags, frames the fast
-#   checks do not cover) is decoded by _decode_hdlc, the object path, and
-#   added from its Frame by add_frame(), the twin of FrameTable._append_frame;
-#   DecodeErrors become error rows (add_error, FrameTable._append_error).
-#
-# Frames from the scanner had their flags, HCS and FCS checked there, so
-# add_scan() does not compute the CRC a second time.
+# TableWriter: the columnar writer behind amsparse.decode_batch.  See
+# docs/internals.md "The batch writer".
 
 from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
 import array as _pyarray
-from ._batch import epoch_us as _epoch_us, _error_code
+from ._clock import epoch_us as _epoch_us
+from ._errors import error_code as _error_code
 from ._errors import as_decode_error as _as_decode_error
 from ._scan_c cimport scan_core
-
-cdef long long RAW_MISSING_Q = LLONG_MIN
 
 cdef enum:
     ENTRY_SLOTS = 512      # writer-local plan entries (open addressing, power of two)
@@ -46,7 +25,7 @@ cdef enum:
     ENTRY_TEMPLATES = 16   # templates kept per shape
 
 cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
-from ._batch import MAX_COLUMNS as _MAX_COLUMNS
+from ._spec import MAX_COLUMNS as _MAX_COLUMNS
 
 
 cdef class _Entry:
