@@ -9,9 +9,9 @@ import re
 import struct
 from pathlib import Path
 
+import encoder
 import pytest
 
-import encoder
 from amsparse import _spec
 
 ROOT = Path(__file__).resolve().parent.parent

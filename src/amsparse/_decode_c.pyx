@@ -23,6 +23,7 @@ from libc.limits cimport LLONG_MIN  # no-cython-lint (used by _spec.pxi)
 
 
 include "_shims_c.pxi"
+include "_slots_c.pxi"
 
 
 import types as _types

@@ -30,18 +30,15 @@ from ._errors import (
 )
 from ._model import Frame, freeze
 from ._options import MAX_APDU_INPUT
-from ._profiles import (
+from ._profiles import CompiledProfile, ProfileSet
+from ._spec import INT_SIZES as _INT_SIZES  # the shared spec table (A-XDR tags and widths)
+from ._spec import (
     KIND_BYTES,
     KIND_DATETIME,
     KIND_NUMBER,
     KIND_STRING,
     LAYOUT_OBIS,
     LAYOUT_POSITIONAL,
-    CompiledProfile,
-    ProfileSet,
-)
-from ._spec import INT_SIZES as _INT_SIZES  # the shared spec table (A-XDR tags and widths)
-from ._spec import (
     MAX_DEPTH,
     T_ARRAY,
     T_BCD,

@@ -1,34 +1,8 @@
-# Included by _decode_c.pyx (one extension module): constructors: Frame slot filling and the reference conversion (_finish).
+# Included by _decode_c.pyx (one extension module): constructors: Frame slot filling
+# (_frame_slots_c.pxi) and the reference conversion (_finish).
 # See docs/internals.md for the layers.
 
-# Frame is a read-only slotted class; the core fills its slots through their
-# member descriptors (as CosemDateTime above) rather than calling __init__, and
-# when nothing in it can be reached by the cyclic GC (strings, numbers, clocks
-# and the untracked tuples built here) takes it out of the GC's lists: a stream
-# of decoded frames then costs the collector nothing.  Being read-only, a Frame
-# cannot be made part of a reference cycle later.
-_FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
-                "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings", "security")
-cdef tuple _FRAME_DESCR = ()
-cdef bint _FAST_FRAME = False
-if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
-        and all(type(Frame.__dict__.get(f)) is _types.MemberDescriptorType for f in _FRAME_SLOTS)):
-    _FRAME_DESCR = tuple(Frame.__dict__[f] for f in _FRAME_SLOTS)
-    _FAST_FRAME = True
-
-
-cdef object _new_frame(tuple fields):
-    cdef object o
-    cdef Py_ssize_t k
-    if not _FAST_FRAME:
-        return Frame(*fields[:15])
-    o = ams_alloc(Frame)
-    for k in range(16):
-        ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
-    ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)   # security: set by _transport
-    ams_untrack_atomic_obj(o, fields)
-    return o
+include "_frame_slots_c.pxi"   # _FRAME_SLOTS, _new_frame (shared with _p1_c.pyx)
 
 
 cdef object _finish(_Plan plan, list elements, object header, object invoke_id, object address):

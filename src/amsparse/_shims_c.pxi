@@ -1,21 +1,9 @@
-# Included by _decode_c.pyx (one extension module): C shims: the inline C helpers (slot setters, GC untracking, free-threading locks).
+# Included by _decode_c.pyx (one extension module): C shims: the free-threading locks and tuple
+# untracking (the slot setters are in _slots_c.pxi, shared with _p1_c.pyx).
 # See docs/internals.md for the layers.
 
 cdef extern from *:
     """
-    static PyObject *ams_alloc(PyObject *t)
-    {
-        return ((PyTypeObject *)t)->tp_alloc((PyTypeObject *)t, 0);
-    }
-    static int ams_set_slot(PyObject *descr, PyObject *obj, PyObject *v)
-    {
-        descrsetfunc f = Py_TYPE(descr)->tp_descr_set;
-        if (f == NULL) {
-            PyErr_SetString(PyExc_TypeError, "not a data descriptor");
-            return -1;
-        }
-        return f(descr, obj, v);
-    }
     /* Global caches shared by all threads (the object path's frame templates,
        the clock offsets per hour).  With the GIL the core never releases it
        while one of them is half updated, so these are no-ops; free-threaded
@@ -48,25 +36,8 @@ cdef extern from *:
             PyObject_GC_UnTrack(t);
         return Py_NewRef(t);
     }
-    static int ams_untrack_atomic_obj(PyObject *o, PyObject *fields)
-    {
-        /* o holds exactly the items of the tuple `fields`: untrack o when none
-           of them can be reached by the cyclic GC */
-        Py_ssize_t i, n = PyTuple_GET_SIZE(fields);
-        for (i = 0; i < n; i++) {
-            PyObject *v = PyTuple_GET_ITEM(fields, i);
-            if (v != NULL && PyObject_IS_GC(v) && PyObject_GC_IsTracked(v))
-                return 0;
-        }
-        if (PyObject_GC_IsTracked(o))
-            PyObject_GC_UnTrack(o);
-        return 0;
-    }
     """
-    object ams_alloc(object t)
-    int ams_set_slot(PyObject* descr, object obj, object v) except -1
     object ams_untrack_atomic(object t)
-    int ams_untrack_atomic_obj(object o, object fields) except -1
     void ams_lock_templates() nogil
     void ams_unlock_templates() nogil
     void ams_lock_offsets() nogil
