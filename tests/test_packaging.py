@@ -46,6 +46,8 @@ SDIST_NEEDS = [
     "CHANGELOG.md",
     "MANIFEST.in",
     "tools/gen_builtin_profiles.py",
+    "tools/gen_spec_pxi.py",
+    "src/amsparse/_spec.pxi",
     "src/amsparse/__init__.py",
     "src/amsparse/_version.py",
     "src/amsparse/_select.py",
@@ -131,6 +133,7 @@ def test_manifest_selects_what_a_source_build_needs(selection: set[str]) -> None
     needs |= {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py")}
     needs |= {p.relative_to(ROOT).as_posix() for p in PKG.glob("*.py")}
     needs |= {p.relative_to(ROOT).as_posix() for p in PKG.glob("*.pyi")}
+    needs |= {p.relative_to(ROOT).as_posix() for p in PKG.glob("*.pxi")}  # the core's included files
     assert sorted(needs - selection) == []
 
 

@@ -147,11 +147,11 @@ check_wheel_common() {  # $1 = wheel listing file
         grep -qxF "$f" "$list" || fail "wheel lacks $f"
     done
     ok "has __init__.py, _decode_py.py, py.typed, _builtin_profiles.py, data/sample.hex"
-    if bad=$(grep -E '\.(c|pyx|pxd|html|o)$|^tests/|^vendor_profiles/|^src/' "$list"); then
+    if bad=$(grep -E '\.(c|pyx|pxd|pxi|html|o)$|^tests/|^vendor_profiles/|^src/' "$list"); then
         echo "$bad" | sed 's/^/      /'
         fail "wheel contains sources that do not belong in it"
     fi
-    ok "no .c/.pyx/.pxd, no tests/, vendor_profiles/ or src/"
+    ok "no .c/.pyx/.pxd/.pxi, no tests/, vendor_profiles/ or src/"
 }
 
 step "wheel contents: $(basename "$WHEEL")"

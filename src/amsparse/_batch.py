@@ -31,80 +31,25 @@ meters that segment their pushes.
 
 from __future__ import annotations
 
-import datetime as _dt
-import enum
 import math
 import os
 import re
 from array import array
 from typing import Any, BinaryIO, Iterable, Union
 
+from ._clock import epoch_us
 from ._errors import (
-    ApduError,
-    ChecksumError,
     DecodeError,
-    FrameError,
-    IncompleteFrameError,
-    ProfileMismatchError,
-    SegmentedFrameError,
-    UnexpectedError,
-    UnsupportedApduError,
     as_decode_error,
+    error_code,
 )
+from ._spec import ERROR_CODES, MAX_COLUMNS, NAT, RAW_MISSING, Status
 
 __all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "Status", "decode_batch"]
 
-#: "not a time" in the int64 time columns (numpy's NaT)
-NAT = -(2**63)
-#: "no integer" in the raw columns
-RAW_MISSING = -(2**63)
-
-#: status code -> exception type name (0 is "decoded")
-class Status(enum.IntEnum):
-    """A row's outcome in :attr:`FrameTable.status`: 0 decoded, else the kind of
-    error (the exception type's family; the message is in :attr:`FrameTable.errors`)."""
-
-    DECODED = 0
-    CHECKSUM_ERROR = 1        #: ChecksumError (HCS, FCS, M-Bus CS, P1 CRC)
-    FRAME_ERROR = 2           #: FrameError (flags, format, length, addresses)
-    INCOMPLETE_FRAME = 3      #: IncompleteFrameError (cut off)
-    APDU_ERROR = 4            #: ApduError (LLC, APDU, A-XDR; DecryptionError, BlockTransferError)
-    UNSUPPORTED_APDU = 5      #: UnsupportedApduError (incl. KeyRequiredError)
-    SEGMENTED_FRAME = 6       #: SegmentedFrameError
-    PROFILE_MISMATCH = 7      #: ProfileMismatchError
-    DECODE_ERROR = 8          #: any other DecodeError (TelegramError, the column budget...)
-    UNEXPECTED_ERROR = 9      #: UnexpectedError (a non-DecodeError from one frame)
-
-
-#: status code -> exception type name (0 is "decoded"); kept for existing users of the
-#: codes, :class:`Status` is the public form
-ERROR_CODES = {
-    1: "ChecksumError",
-    2: "FrameError",
-    3: "IncompleteFrameError",
-    4: "ApduError",
-    5: "UnsupportedApduError",
-    6: "SegmentedFrameError",
-    7: "ProfileMismatchError",
-    8: "DecodeError",
-    9: "UnexpectedError",
-}
-# most specific first (subclasses before their bases)
-_CODE_OF: list[tuple[type, int]] = [
-    (ChecksumError, 1),
-    (IncompleteFrameError, 3),
-    (SegmentedFrameError, 6),
-    (UnsupportedApduError, 5),
-    (ProfileMismatchError, 7),
-    (UnexpectedError, 9),
-    (FrameError, 2),
-    (ApduError, 4),
-    (DecodeError, 8),
-]
+_error_code = error_code  # the name the batch layer has used
 
 _CATEGORICAL = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-_US = _dt.timedelta(microseconds=1)
 _NAN = math.nan
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
@@ -112,27 +57,7 @@ _I64_MAX = 2**63 - 1
 #: bytes scanned per step of a capture (bounds the scanner's transient item list)
 _CHUNK = 1 << 20
 
-#: default bound on the reading columns of one table.  Memory is rows x columns
-#: (every row has a cell in every column), so a capture that names thousands of
-#: OBIS codes once and then sends many rows would otherwise need gigabytes; a
-#: frame that would add columns beyond the bound becomes an error row instead.
-MAX_COLUMNS = 256
-
 Source = Union[bytes, bytearray, memoryview, "os.PathLike[str]", str, BinaryIO, Iterable[bytes]]
-
-
-def epoch_us(t: _dt.datetime | None) -> int:
-    """Aware datetime -> UTC epoch microseconds (:data:`NAT` for ``None``)."""
-    if t is None:
-        return NAT
-    return (t - _EPOCH) // _US
-
-
-def _error_code(e: DecodeError) -> int:
-    for cls, code in _CODE_OF:
-        if isinstance(e, cls):
-            return code
-    return 8  # pragma: no cover
 
 
 class FrameTable:

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Callable, TypeVar
 
 from ._model import CosemDate, CosemDateTime, CosemTime, _complete_fields
-from ._profiles import CLOCK_LOCAL, CLOCK_STANDARD
+from ._spec import CLOCK_LOCAL, CLOCK_STANDARD, NAT
 
 _UTC = _dt.timezone.utc
 T = TypeVar("T")
@@ -131,6 +131,14 @@ def _to_datetime(c: CosemDateTime, zone: _dt.tzinfo, policy: int) -> _dt.datetim
 
 _EPOCH_NAIVE = _dt.datetime(1970, 1, 1)
 _US = _dt.timedelta(microseconds=1)
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+def epoch_us(t: _dt.datetime | None) -> int:
+    """Aware datetime -> UTC epoch microseconds (:data:`~amsparse._batch.NAT` for ``None``)."""
+    if t is None:
+        return NAT
+    return (t - _EPOCH) // _US
 
 
 def _same_over_hour(probe: Callable[[int, int], T | None]) -> T | None:

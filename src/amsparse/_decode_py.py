@@ -30,55 +30,41 @@ from ._errors import (
 )
 from ._model import Frame, freeze
 from ._options import MAX_APDU_INPUT
-from ._profiles import (
+from ._profiles import CompiledProfile, ProfileSet
+from ._spec import INT_SIZES as _INT_SIZES  # the shared spec table (A-XDR tags and widths)
+from ._spec import (
     KIND_BYTES,
     KIND_DATETIME,
     KIND_NUMBER,
     KIND_STRING,
     LAYOUT_OBIS,
     LAYOUT_POSITIONAL,
-    CompiledProfile,
-    ProfileSet,
+    MAX_DEPTH,
+    T_ARRAY,
+    T_BCD,
+    T_BITS,
+    T_BOOL,
+    T_DATE,
+    T_DATETIME,
+    T_ENUM,
+    T_F32,
+    T_F64,
+    T_I8,
+    T_NULL,
+    T_OCTETS,
+    T_STRUCT,
+    T_TIME,
+    T_UTF8,
+    T_VISIBLE,
+)
+from ._spec import (
+    NUMERIC_TAGS as _NUMERIC_TAGS,
 )
 from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
 
 BACKEND = "python"
-
-MAX_DEPTH = 16  # nesting of arrays/structures; real lists use 3
-
-# A-XDR tags
-T_NULL = 0x00
-T_ARRAY = 0x01
-T_STRUCT = 0x02
-T_BOOL = 0x03
-T_BITS = 0x04
-T_I32 = 0x05
-T_U32 = 0x06
-T_OCTETS = 0x09
-T_VISIBLE = 0x0A
-T_UTF8 = 0x0C
-T_BCD = 0x0D
-T_I8 = 0x0F
-T_I16 = 0x10
-T_U8 = 0x11
-T_U16 = 0x12
-T_I64 = 0x14
-T_U64 = 0x15
-T_ENUM = 0x16
-T_F32 = 0x17
-T_F64 = 0x18
-T_DATETIME = 0x19
-T_DATE = 0x1A
-T_TIME = 0x1B
-
-_INT_SIZES = {
-    T_I32: (4, True), T_U32: (4, False), T_I8: (1, True), T_I16: (2, True),
-    T_U8: (1, False), T_U16: (2, False), T_I64: (8, True), T_U64: (8, False),
-    T_ENUM: (1, False),
-}
-_NUMERIC_TAGS = frozenset(_INT_SIZES) | {T_F32, T_F64, T_BCD}
 
 
 # CRC-16/X.25 is CRC-16/CCITT with reflected input and output.  The standard

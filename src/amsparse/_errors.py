@@ -237,3 +237,27 @@ class ProfileError(AmsparseError):
         super().__init__(f"{where}: {message}")
         self.source = source
         self.key = key
+
+
+# A batch row's status code (amsparse._spec.Status) per exception family, most
+# specific first (subclasses before their bases).  Here rather than in _batch so
+# that the compiled core's table writer can use it without importing upward.
+_CODE_OF: list[tuple[type, int]] = [
+    (ChecksumError, 1),
+    (IncompleteFrameError, 3),
+    (SegmentedFrameError, 6),
+    (UnsupportedApduError, 5),
+    (ProfileMismatchError, 7),
+    (UnexpectedError, 9),
+    (FrameError, 2),
+    (ApduError, 4),
+    (DecodeError, 8),
+]
+
+
+def error_code(e: DecodeError) -> int:
+    """The status code (:class:`amsparse.Status`) of a row that failed with ``e``."""
+    for cls, code in _CODE_OF:
+        if isinstance(e, cls):
+            return code
+    return 8  # pragma: no cover

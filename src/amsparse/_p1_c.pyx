@@ -57,32 +57,19 @@ cdef extern from *:
             crc = (crc >> 8) ^ ams_arc_t[0][(crc ^ *p++) & 0xFF];
         return crc & 0xFFFF;
     }
-    static PyObject *ams_p1_alloc(PyObject *t)
-    {
-        return ((PyTypeObject *)t)->tp_alloc((PyTypeObject *)t, 0);
-    }
-    static int ams_p1_set_slot(PyObject *descr, PyObject *obj, PyObject *v)
-    {
-        descrsetfunc f = Py_TYPE(descr)->tp_descr_set;
-        if (f == NULL) {
-            PyErr_SetString(PyExc_TypeError, "not a data descriptor");
-            return -1;
-        }
-        return f(descr, obj, v);
-    }
     """
     void ams_arc_init() noexcept nogil
     unsigned int ams_arc(const unsigned char* p, size_t n) noexcept nogil
-    object ams_p1_alloc(object t)
-    int ams_p1_set_slot(PyObject* descr, object obj, object v) except -1
+
+include "_slots_c.pxi"
 
 ams_arc_init()
 
-import types as _types
+import types as _types  # no-cython-lint (used by _frame_slots_c.pxi)
 
 from ._clock import get_zone
 from ._errors import ChecksumError, IncompleteFrameError, TelegramError
-from ._model import Frame
+from ._model import Frame  # no-cython-lint (used by _frame_slots_c.pxi)
 from ._p1_crypt import decode_ciphered
 from ._p1_profiles import builtin_p1_profiles
 from ._p1_py import (
@@ -135,27 +122,7 @@ cdef str _N_VERSION = "p1_version"
 cdef str _N_VERSION_BE = "p1_version_be"
 cdef str _N_METER_ID = "meter_id"
 
-_FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
-                "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings", "security")
-cdef tuple _FRAME_DESCR = ()
-cdef bint _FAST_FRAME = False
-if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
-        and all(type(Frame.__dict__.get(f)) is _types.MemberDescriptorType for f in _FRAME_SLOTS)):
-    _FRAME_DESCR = tuple(Frame.__dict__[f] for f in _FRAME_SLOTS)
-    _FAST_FRAME = True
-
-
-cdef object _new_frame(tuple fields):
-    cdef object o
-    cdef Py_ssize_t k
-    if not _FAST_FRAME:
-        return Frame(*fields[:15])
-    o = ams_p1_alloc(Frame)
-    for k in range(16):
-        ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
-    ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)  # security: a plain telegram has none
-    return o
+include "_frame_slots_c.pxi"   # _FRAME_SLOTS, _new_frame (shared with _decode_c.pyx)
 
 
 # The built-in profile set (compiled on first use, not at import), the last

@@ -21,6 +21,17 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ._errors import ProfileError
 from ._model import ObisCode, Unit
+from ._spec import (
+    CLOCK_DEVIATION,
+    CLOCK_LOCAL,
+    CLOCK_STANDARD,
+    KIND_BYTES,
+    KIND_DATETIME,
+    KIND_NUMBER,
+    KIND_STRING,
+    LAYOUT_OBIS,
+    LAYOUT_POSITIONAL,
+)
 
 __all__ = [
     "CompiledProfile",
@@ -32,22 +43,13 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 
-# layouts
-LAYOUT_OBIS = 0        # values carry their OBIS codes (structures or code/value pairs)
-LAYOUT_POSITIONAL = 1  # bare values, named by position
+# layouts (the numbers: amsparse._spec.Layout)
 _LAYOUTS = {"obis": LAYOUT_OBIS, "positional": LAYOUT_POSITIONAL}
 
-# clock policies, see docs/profiles.md "Clocks"
-CLOCK_DEVIATION = 0  # trust the deviation field; unspecified -> local wall time of the zone
-CLOCK_LOCAL = 1      # ignore the deviation; the fields are local wall time of the zone
-CLOCK_STANDARD = 2   # ignore the deviation; the fields are the zone's standard time all year
+# clock policies, see docs/profiles.md "Clocks" (the numbers: amsparse._spec.Clock)
 _CLOCKS = {"deviation": CLOCK_DEVIATION, "local": CLOCK_LOCAL, "standard": CLOCK_STANDARD}
 
-# value kinds
-KIND_NUMBER = 0
-KIND_STRING = 1
-KIND_DATETIME = 2
-KIND_BYTES = 3
+# value kinds (the numbers: amsparse._spec.Kind)
 _KINDS = {"number": KIND_NUMBER, "string": KIND_STRING, "datetime": KIND_DATETIME, "bytes": KIND_BYTES}
 
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
