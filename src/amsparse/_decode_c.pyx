@@ -2368,6 +2368,8 @@ cdef enum:
 
 cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
 from ._batch import MAX_COLUMNS as _MAX_COLUMNS
+from ._batch import MISSING as _MISSING
+cdef double _MISSING_D = _MISSING   # "no reading": a NaN with its own payload (FrameTable nulls)
 
 
 cdef class _Entry:
@@ -2582,7 +2584,7 @@ cdef class TableWriter:
         cdef long long* pq = self.pq[c]
         cdef signed char* pb = self.pb[c]
         for r in range(self.filled[c], upto):
-            pd[r] = NAN
+            pd[r] = _MISSING_D
             pq[r] = RAW_MISSING_Q
             pb[r] = 0
         if upto > self.filled[c]:
@@ -2652,6 +2654,8 @@ cdef class TableWriter:
         self.pcat[4][r] = code("meter_type", f.meter_type)
         self.pheader[r] = _epoch_us(f.header_time)
         self.pmeter[r] = _epoch_us(f.meter_time)
+        if f.security is not None:  # ciphered: system title, invocation counter
+            self.table._security_at(r, f.security)
         for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
             t = type(value)
             if t is not int and t is not float:
@@ -2659,7 +2663,7 @@ cdef class TableWriter:
             c = self._column(name)
             if self.filled[c] > r:
                 continue  # a name twice in one frame: the first one wins
-            self._put(c, r, PyFloat_AsDouble(value),
+            self._put(c, r, _meter_nan(PyFloat_AsDouble(value)),
                       <long long>raw if (type(raw) is int and -9223372036854775807 - 1 <= raw <= 9223372036854775807)
                       else RAW_MISSING_Q,
                       <signed char>scaler if -128 <= scaler <= 127 else 0)
@@ -2973,7 +2977,7 @@ cdef class TableWriter:
                 sc = 0
         else:
             v = _pow10_scaled(v, sc)
-        self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
+        self._put(c, r, _meter_nan(v), iv, <signed char>sc if -128 <= sc <= 127 else 0)
         return 0
 
     cdef int _run_program(self, _Template t, const unsigned char* d, Py_ssize_t r, int* dsc,
@@ -3021,6 +3025,11 @@ cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
     return DecodeError(
         f"frame would add {new} reading column(s) to the {ncols} the table has, "
         f"beyond max_columns={max_columns}", None)
+
+
+cdef inline double _meter_nan(double v) noexcept:
+    """A NaN the meter sent, as the canonical NaN (never the missing marker)."""
+    return NAN if v != v else v
 
 
 cdef inline double _pow10_scaled(double v, int sc) noexcept:
