@@ -152,7 +152,18 @@ def _error_code(e: DecodeError) -> int:
 
 
 class FrameTable:
-    """Columnar result of :func:`decode_batch` (see the module docs)."""
+    """Columnar result of :func:`decode_batch` (see the module docs): one row
+    per frame candidate, read-only once returned.
+
+    Reading columns (:attr:`names`) follow the profiles in use
+    (:func:`reading_columns`), then readings outside them.  A missing reading
+    is :data:`MISSING` in the float column and **null** in :meth:`to_arrow`,
+    :meth:`to_polars` and :meth:`to_pandas` (NaN only where the meter sent
+    NaN).  Time columns (``header_time``, ``meter_time``, ``receive_time``)
+    are instants, exported timezone-aware in the ``tz=`` of each export
+    (default UTC).  ``system_title`` / ``invocation_counter`` describe ciphered
+    frames.  ``pyarrow.table(t)``, ``polars.DataFrame(t)`` and DuckDB read a
+    table directly (``__arrow_c_stream__``)."""
 
     __slots__ = (
         "columns", "raw", "scalers", "codes", "categories", "_cat_index",
@@ -813,8 +824,10 @@ def decode_batch(
     ``source`` is a capture as ``bytes`` or any buffer (``bytearray``,
     ``memoryview``, ``mmap``, a numpy ``uint8`` array), a path (``str`` or
     ``os.PathLike``), a binary file object (read to its end), or an iterable
-    of single frames as bytes.  Anything else -- a text-mode file, hex
-    strings, a number -- is a ``TypeError``.  For captures larger than memory
+    of single frames as bytes (or ``(receive_time, frame)`` pairs: an aware
+    ``datetime`` or POSIX seconds, which fill the ``receive_time`` column).
+    Anything else -- a text-mode file, hex strings, a number -- is a
+    ``TypeError``.  For captures larger than memory
     use :func:`amsparse.iter_batches`.
 
     ``max_columns`` bounds the reading columns (memory is rows x columns): a
