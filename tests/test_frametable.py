@@ -262,3 +262,32 @@ def test_security_columns(backend) -> None:  # type: ignore[no-untyped-def]
 
     joined = _concat([(table, 0, 2), (table, 2, 3)])
     assert joined.invocation_counter == table.invocation_counter and joined.system_title == table.system_title
+
+
+def test_meter_nan_on_the_fast_path(backend) -> None:  # type: ignore[no-untyped-def]
+    """The same shape again and again: the compiled writer's plan/template
+    store takes over after the first frame; a NaN the meter sends (even with
+    the marker's own bits) is NaN on every row, never null."""
+    table = _table(backend, [FRAMES[0]] * 6)
+    got = table.to_arrow().column("active_power_import").to_pylist()
+    assert len(got) == 6 and all(v is not None and math.isnan(v) for v in got)
+    assert table.to_arrow().column("voltage_l1").to_pylist() == [230.0] * 6
+
+
+def test_polars_without_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    table = amsparse.decode_batch([(T0, f) for f in FRAMES])
+    real = builtins.__import__
+
+    def no_pyarrow(name, *a, **k):  # type: ignore[no-untyped-def]
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("no pyarrow")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyarrow)
+    df = table.to_polars(tz="Europe/Oslo")
+    for name, want in WANT.items():
+        assert _same(df[name].to_list(), want), (name, df[name].to_list())
+    assert df["receive_time"].dtype == pl.Datetime("us", "Europe/Oslo")
+    assert df["receive_time"].to_list()[0] == T0
