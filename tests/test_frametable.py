@@ -291,3 +291,13 @@ def test_polars_without_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
         assert _same(df[name].to_list(), want), (name, df[name].to_list())
     assert df["receive_time"].dtype == pl.Datetime("us", "Europe/Oslo")
     assert df["receive_time"].to_list()[0] == T0
+
+
+def test_iter_batches_keep_the_schema() -> None:
+    capture = b"".join(FRAMES[:3]) * 5
+    batches = list(amsparse.iter_batches(capture, rows=4))
+    assert [len(b) for b in batches] == [4, 4, 4, 3]
+    assert all(b.names == reading_columns() for b in batches)
+    assert all(b.to_arrow().schema == batches[0].to_arrow().schema for b in batches)
+    (empty,) = list(amsparse.iter_batches(b"no frames here"))
+    assert len(empty) == 0 and empty.names == reading_columns()

@@ -18,7 +18,7 @@ import os
 from array import array
 from typing import Any, BinaryIO, Callable, Iterator, Union
 
-from ._batch import _CATEGORICAL, MISSING, RAW_MISSING, FrameTable, _decode_window
+from ._batch import _CATEGORICAL, MISSING, RAW_MISSING, FrameTable, _decode_window, reading_columns
 
 __all__ = ["iter_batches", "ProgressCallback"]
 
@@ -118,6 +118,9 @@ def _iter(
         from ._profiles import builtin_profiles
 
         _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
+    from ._profiles import builtin_profiles
+
+    schema = tuple(reading_columns(builtin_profiles() if profiles is None else profiles, profile))
     read, total, close = _reader(source)
     try:
         tail = b""
@@ -165,6 +168,7 @@ def _iter(
             if final:
                 if npending or discarded or not yielded:
                     batch = _concat(pending)
+                    batch._schema = schema  # also for an empty last batch
                     batch.bytes_discarded = discarded
                     pending.clear()
                     yield batch
