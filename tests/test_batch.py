@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import math
+import struct
 import tracemalloc
 
 import corpusdata
@@ -30,13 +30,19 @@ def _decode_or_error(impl, raw):  # type: ignore[no-untyped-def]
         return None, e
 
 
+def _is_missing(v: float) -> bool:
+    """The cell of a reading the row lacks: the MISSING NaN, bit for bit."""
+    return struct.pack("<d", v) == struct.pack("<Q", 0x7FF80000A5A5A5A5)
+
+
 def _check_row(table: FrameTable, row: int, frame, error) -> None:  # type: ignore[no-untyped-def]
     if error is not None:
         assert table.status[row] != 0
         assert table.errors[row] == f"{type(error).__name__}: {error}"
         assert table.header_time[row] == NAT
         for col in table.columns.values():
-            assert math.isnan(col[row])
+            assert _is_missing(col[row])
+        assert table.system_title[row] is None and table.invocation_counter[row] is None
         return
     assert table.status[row] == 0
     assert row not in table.errors
@@ -51,7 +57,7 @@ def _check_row(table: FrameTable, row: int, frame, error) -> None:  # type: igno
     for name, col in table.columns.items():
         r = numeric.get(name)
         if r is None:
-            assert math.isnan(col[row]), name
+            assert _is_missing(col[row]), name
             assert table.raw[name][row] == RAW_MISSING
             continue
         assert col[row] == float(r.value), name
@@ -59,6 +65,9 @@ def _check_row(table: FrameTable, row: int, frame, error) -> None:  # type: igno
             assert table.raw[name][row] == (r.raw if -(2**63) <= r.raw < 2**63 else RAW_MISSING)
             assert table.scalers[name][row] == (r.scaler if -128 <= r.scaler <= 127 else 0)
     assert set(numeric) <= set(table.columns)
+    sec = frame.security
+    assert table.system_title[row] == (None if sec is None else sec.system_title.hex())
+    assert table.invocation_counter[row] == (None if sec is None else sec.invocation_counter)
 
 
 @pytest.mark.parametrize("fid,raw", FRAMES, ids=[f for f, _ in FRAMES])
@@ -95,20 +104,22 @@ def test_backends_agree(both) -> None:  # type: ignore[no-untyped-def]
     a = _decode_batch(capture, None, None, None, c)
     b = _decode_batch(capture, None, None, None, py)
     assert len(a) == len(b)
-    assert a.names == b.names
-    for name in a.names:
+    assert a.names == b.names and list(a.columns) == list(b.columns)
+    for name in a.columns:
         assert a.columns[name].tobytes() == b.columns[name].tobytes()
         assert a.raw[name] == b.raw[name]
         assert a.scalers[name] == b.scalers[name]
     assert a.header_time == b.header_time and a.meter_time == b.meter_time
     assert a.status == b.status and a.errors == b.errors
     assert a.codes == b.codes and a.categories == b.categories
+    assert a.receive_time == b.receive_time
+    assert a.system_title == b.system_title and a.invocation_counter == b.invocation_counter
 
 
 def test_public_api_and_buffer_protocol() -> None:
     table = amsparse.decode_batch(b"".join(r for _, r in FRAMES))
     assert isinstance(table, amsparse.FrameTable)
-    name = table.names[0]
+    name = next(iter(table.columns))
     mv = memoryview(table.columns[name])
     assert mv.format == "d" and mv.itemsize == 8 and len(mv) == len(table)
     assert memoryview(table.header_time).format == "q"
@@ -121,7 +132,7 @@ def test_to_numpy_zero_copy() -> None:
     np = pytest.importorskip("numpy")
     table = amsparse.decode_batch(b"".join(r for _, r in FRAMES))
     arrays = table.to_numpy()
-    for name in table.names:
+    for name in table.columns:
         assert arrays[name].dtype == np.float64
         assert np.shares_memory(arrays[name], np.frombuffer(table.columns[name], dtype=np.float64))
     ht = arrays["header_time"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from tables import assert_same_tables
 
 import amsparse
-from amsparse._batch import FrameTable, _decode_batch
+from amsparse._batch import FrameTable, _decode_batch, reading_columns
 
 HERE = Path(__file__).parent
 TELS = [r for r in map(json.loads, (HERE / "corpus" / "telegrams.jsonl").read_text(encoding="utf-8").splitlines()) if r and r.get("framing") == "p1"]
@@ -20,6 +20,7 @@ HDLC = [bytes.fromhex(r["hex"]) for r in map(json.loads, (HERE / "corpus" / "fra
 
 def expected(parts: list[bytes], discarded: int) -> FrameTable:
     t = FrameTable()
+    t._schema = tuple(reading_columns())  # decode_batch's columns: the profiles', then the data's
     for p in parts:
         try:
             f = amsparse.decode_telegram(p) if p[:1] == b"/" else amsparse.decode_frame(p)

@@ -11,13 +11,19 @@ a non-zero :attr:`FrameTable.status` and its message in
 
 Columns:
 
-* ``columns[name]``: ``array('d')`` of scaled values (NaN where a row lacks the
-  reading or the reading is not a number); ``raw[name]`` (``array('q')``, the
+* ``columns[name]``: ``array('d')`` of scaled values; where a row lacks the
+  reading the cell holds :data:`MISSING` (a NaN with its own bit pattern, so
+  :meth:`FrameTable.to_arrow`, ``to_polars`` and ``to_pandas`` export it as
+  **null**; a NaN the meter itself sent is the ordinary NaN and stays NaN);
+  ``raw[name]`` (``array('q')``, the
   integer as sent, :data:`RAW_MISSING` where absent or not an integer) and
   ``scalers[name]`` (``array('b')``, the power of ten applied) beside it;
-* ``header_time`` / ``meter_time``: ``array('q')`` of **UTC epoch
+* ``header_time`` / ``meter_time`` / ``receive_time``: ``array('q')`` of **UTC epoch
   microseconds**, :data:`NAT` (``-2**63``, numpy's NaT) where the frame has no
-  such clock or it is not representable;
+  such clock or it is not representable (``receive_time``: where no receive
+  time was given, see :meth:`FrameTable.from_frames`);
+* ``system_title`` / ``invocation_counter``: how a ciphered frame arrived
+  (``None`` for a plain frame);
 * ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
   ``meter_type``: categorical, ``codes[key]`` (``array('i')``, -1 for ``None``)
   into ``categories[key]`` (a list); ``table.meter_id`` etc. give plain lists;
@@ -31,6 +37,7 @@ meters that segment their pushes.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import os
 import re
@@ -43,14 +50,17 @@ from ._errors import (
     as_decode_error,
     error_code,
 )
-from ._spec import ERROR_CODES, MAX_COLUMNS, NAT, RAW_MISSING, Status
+from ._spec import ERROR_CODES, MAX_COLUMNS, MISSING, MISSING_BITS, NAT, RAW_MISSING, Status
 
-__all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "Status", "decode_batch"]
+__all__ = ["ERROR_CODES", "MISSING", "NAT", "RAW_MISSING", "FrameTable", "Status", "decode_batch", "reading_columns"]
 
 _error_code = error_code  # the name the batch layer has used
 
 _CATEGORICAL = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
 _NAN = math.nan
+_MISSING_COL = array("d", [MISSING])
+_NAT_COL = array("q", [NAT])
+_NO_CODE = array("i", [-1])
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
 
@@ -61,11 +71,23 @@ Source = Union[bytes, bytearray, memoryview, "os.PathLike[str]", str, BinaryIO, 
 
 
 class FrameTable:
-    """Columnar result of :func:`decode_batch` (see the module docs)."""
+    """Columnar result of :func:`decode_batch` (see the module docs): one row
+    per frame candidate, read-only once returned.
+
+    Reading columns (:attr:`names`) follow the profiles in use
+    (:func:`reading_columns`), then readings outside them.  A missing reading
+    is :data:`MISSING` in the float column and **null** in :meth:`to_arrow`,
+    :meth:`to_polars` and :meth:`to_pandas` (NaN only where the meter sent
+    NaN).  Time columns (``header_time``, ``meter_time``, ``receive_time``)
+    are instants, exported timezone-aware in the ``tz=`` of each export
+    (default UTC).  ``system_title`` / ``invocation_counter`` describe ciphered
+    frames.  ``pyarrow.table(t)``, ``polars.DataFrame(t)`` and DuckDB read a
+    table directly (``__arrow_c_stream__``)."""
 
     __slots__ = (
         "columns", "raw", "scalers", "codes", "categories", "_cat_index",
         "header_time", "meter_time", "status", "errors", "bytes_discarded", "_n", "_max_columns",
+        "_schema", "_receive", "_st_codes", "_st_cats", "_st_index", "_ic",
     )
 
     def __init__(self) -> None:
@@ -82,6 +104,14 @@ class FrameTable:
         self.bytes_discarded = 0
         self._n = 0
         self._max_columns = MAX_COLUMNS
+        #: the reading columns the profiles in use define (reading_columns()), in order
+        self._schema: tuple[str, ...] = ()
+        # filled lazily (padded on access): receive times, ciphered frames' security
+        self._receive = array("q")
+        self._st_codes = array("i")
+        self._st_cats: list[str] = []
+        self._st_index: dict[str, int] = {}
+        self._ic = array("q")
 
     # -- building ----------------------------------------------------------------
     # Reading columns are padded lazily (as the compiled writer does): a row
@@ -96,7 +126,7 @@ class FrameTable:
         col = self.columns[name]
         k = n - len(col)
         if k > 0:
-            col.extend(array("d", [_NAN]) * k)
+            col.extend(_MISSING_COL * k)
             self.raw[name].extend(array("q", [RAW_MISSING]) * k)
             self.scalers[name].extend(array("b", [0]) * k)
 
@@ -123,6 +153,17 @@ class FrameTable:
             self.categories[key].append(value)
         return code
 
+    def _security_at(self, row: int, sec: Any) -> None:
+        """Row ``row`` came ciphered: its system title and invocation counter."""
+        title = bytes(sec.system_title).hex()
+        code = self._st_index.get(title)
+        if code is None:
+            code = self._st_index[title] = len(self._st_cats)
+            self._st_cats.append(title)
+        _padded(self._st_codes, row, -1).append(code)
+        ic = sec.invocation_counter
+        _padded(self._ic, row, RAW_MISSING).append(ic if _I64_MIN < ic <= _I64_MAX else RAW_MISSING)
+
     def _append_error(self, e: DecodeError) -> None:
         row = self._n
         self.errors[row] = f"{type(e).__name__}: {e}"
@@ -147,6 +188,8 @@ class FrameTable:
         self.meter_time.append(epoch_us(f.meter_time))
         columns = self.columns
         row = self._n
+        if f.security is not None:  # ciphered: system title, invocation counter
+            self._security_at(row, f.security)
         for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
             t = type(value)
             if t is not int and t is not float:
@@ -159,7 +202,7 @@ class FrameTable:
                 continue  # a name twice in one frame: the first one wins
             if len(col) < row:
                 self._pad(name, row)
-            col.append(value)
+            col.append(_NAN if value != value else value)  # a meter's NaN: the canonical one
             self.raw[name].append(raw if type(raw) is int and _I64_MIN <= raw <= _I64_MAX else RAW_MISSING)
             self.scalers[name].append(scaler if -128 <= scaler <= 127 else 0)
         self._n = row + 1
@@ -170,8 +213,17 @@ class FrameTable:
 
     @property
     def names(self) -> list[str]:
-        """The reading columns, in order of first appearance."""
-        return list(self.columns)
+        """The reading columns: those the profiles in use define (see
+        :func:`reading_columns`: the same names in the same order for every
+        table decoded with the same profiles, whatever the data), then any
+        other reading the data holds (an OBIS code outside the profiles), in
+        order of first appearance.  :attr:`columns` holds the ones with data;
+        ``table[name]`` gives any of them."""
+        schema = self._schema
+        if not schema:
+            return list(self.columns)
+        known = set(schema)
+        return [*schema, *(n for n in self.columns if n not in known)]
 
     def __getitem__(self, name: str) -> Any:
         if name in self.columns:
@@ -180,6 +232,10 @@ class FrameTable:
             return self.category(name)
         if name in ("header_time", "meter_time", "status"):
             return getattr(self, name)
+        if name in ("receive_time", "system_title", "invocation_counter"):
+            return getattr(self, name)
+        if name in self._schema:  # a reading the profiles define, not in this data
+            return _MISSING_COL * self._n
         raise KeyError(name)
 
     def category(self, key: str) -> list[str | None]:
@@ -187,6 +243,25 @@ class FrameTable:
         ``meter_id``, ``meter_type``) as a plain list (``None`` where absent)."""
         cats = self.categories[key]
         return [None if c < 0 else cats[c] for c in self.codes[key]]
+
+    @property
+    def receive_time(self) -> array:
+        """``array('q')``: when each row's frame was received, UTC epoch
+        microseconds, :data:`NAT` where no receive time was given (a capture
+        buffer carries none; see :meth:`from_frames` and :func:`decode_batch`
+        over ``(receive_time, frame)`` pairs)."""
+        return _padded(self._receive, self._n, NAT)
+
+    @property
+    def system_title(self) -> list[str | None]:
+        """A ciphered frame's system title (hex text), ``None`` for a plain frame."""
+        cats = self._st_cats
+        return [None if c < 0 else cats[c] for c in _padded(self._st_codes, self._n, -1)]
+
+    @property
+    def invocation_counter(self) -> list[int | None]:
+        """A ciphered frame's invocation counter, ``None`` for a plain frame."""
+        return [None if c == RAW_MISSING else c for c in _padded(self._ic, self._n, RAW_MISSING)]
 
     @property
     def rows(self) -> int:
@@ -226,72 +301,247 @@ class FrameTable:
     def __repr__(self) -> str:
         return f"<FrameTable rows={self._n} columns={len(self.columns)} rejected={self.rejected}>"
 
+    @classmethod
+    def from_frames(cls, frames: Iterable[Any], profiles: Any = None, *, profile: Any = None) -> "FrameTable":
+        """A table of frames already decoded, e.g. by :class:`~amsparse.StreamDecoder`
+        or an :mod:`amsparse.io` reader: each item is a ``Frame``, a
+        ``FrameDecoded`` event, or a pair ``(receive_time, frame_or_event)``
+        that fills the ``receive_time`` column (an aware ``datetime`` or POSIX
+        seconds such as ``time.time()``).  ``profiles``/``profile`` (those the
+        frames were decoded with) give the column schema (:attr:`names`)."""
+        from ._options import prepare
+
+        ps, _ = prepare(profiles, profile, None)
+        table = cls()
+        table._schema = tuple(reading_columns(ps, profile))
+        for item in frames:
+            when = NAT
+            if isinstance(item, tuple) and len(item) == 2:
+                when, item = _receive_us(item[0]), item[1]
+            frame = getattr(item, "frame", item)
+            if not hasattr(frame, "_names"):
+                raise TypeError(f"from_frames takes Frames, FrameDecoded events or (time, frame) pairs, "
+                                f"not {type(item).__name__}")
+            row = table._n
+            try:
+                table._append_frame(frame)
+            except DecodeError as e:  # the column budget: an error row
+                table._append_error(e)
+            if when != NAT:
+                _padded(table._receive, row, NAT).append(when)
+        return table._finish()
+
     # -- conversions (lazy optional imports, numeric data not copied) -------------
     def to_numpy(self) -> dict[str, Any]:
         """``{column: ndarray}`` sharing memory with the columns (times as
-        ``datetime64[us]``, UTC; categorical columns as object arrays)."""
+        ``datetime64[us]``, UTC, NaT where absent; categorical columns, the
+        system title and the invocation counter as object arrays with
+        ``None``).  numpy has no null: a missing reading is NaN here (the
+        :data:`MISSING` NaN; :meth:`to_arrow`, :meth:`to_polars` and
+        :meth:`to_pandas` make it null)."""
         np = _need("numpy", "numpy")
         out: dict[str, Any] = {}
         for key in _CATEGORICAL:
             out[key] = np.array(self.category(key), dtype=object)
-        out["header_time"] = np.frombuffer(self.header_time, dtype=np.int64).view("datetime64[us]")
-        out["meter_time"] = np.frombuffer(self.meter_time, dtype=np.int64).view("datetime64[us]")
+        for key in _TIMES:
+            out[key] = np.frombuffer(getattr(self, key), dtype=np.int64).view("datetime64[us]")
         out["status"] = np.frombuffer(self.status, dtype=np.int8)
-        for name, col in self.columns.items():
-            out[name] = np.frombuffer(col, dtype=np.float64)
+        out["system_title"] = np.array(self.system_title, dtype=object)
+        out["invocation_counter"] = np.array(self.invocation_counter, dtype=object)
+        for name in self.names:
+            out[name] = np.frombuffer(self[name], dtype=np.float64)
         return out
 
-    def to_arrow(self) -> Any:
-        """A ``pyarrow.Table``; numeric buffers are wrapped, not copied (times
-        ``timestamp[us, tz=UTC]`` with nulls for NaT, categoricals dictionary-encoded)."""
+    def to_arrow(self, tz: str = "UTC") -> Any:
+        """A ``pyarrow.Table``; the data buffers are wrapped, not copied (only
+        validity bitmaps are built).  Times are ``timestamp[us, tz]`` (``tz``:
+        ``"UTC"`` or a zone name such as ``"Europe/Oslo"``: the same instants,
+        shown in that zone), categoricals dictionary-encoded, a missing
+        reading, time or counter is null (a NaN the meter sent stays NaN)."""
         pa = _need("pyarrow", "arrow")
+        tz = _check_tz(tz)
         n = self._n
         arrays: dict[str, Any] = {}
         for key in _CATEGORICAL:
-            codes = pa.Array.from_buffers(pa.int32(), n, [_validity(pa, self.codes[key], -1), pa.py_buffer(self.codes[key])])
-            arrays[key] = pa.DictionaryArray.from_arrays(codes, pa.array(self.categories[key], pa.string()))
-        ts = pa.timestamp("us", tz="UTC")
-        for key in ("header_time", "meter_time"):
+            arrays[key] = _dictionary(pa, self.codes[key], self.categories[key], n)
+        ts = pa.timestamp("us", tz=tz)
+        for key in _TIMES:
             col = getattr(self, key)
             arrays[key] = pa.Array.from_buffers(ts, n, [_validity(pa, col, NAT), pa.py_buffer(col)])
         arrays["status"] = pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(self.status)])
-        for name, col in self.columns.items():
-            arrays[name] = pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(col)])
+        arrays["system_title"] = _dictionary(pa, _padded(self._st_codes, n, -1), self._st_cats, n)
+        ic = _padded(self._ic, n, RAW_MISSING)
+        arrays["invocation_counter"] = pa.Array.from_buffers(pa.int64(), n, [_validity(pa, ic, RAW_MISSING),
+                                                                             pa.py_buffer(ic)])
+        f64 = pa.float64()
+        for name in self.names:
+            col = self.columns.get(name)
+            if col is None:
+                arrays[name] = pa.nulls(n, f64)
+            else:
+                arrays[name] = pa.Array.from_buffers(f64, n, [_validity(pa, col, MISSING_BITS), pa.py_buffer(col)])
         return pa.table(arrays)
 
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` built from :meth:`to_numpy` (times tz-aware UTC)."""
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule stream interface: ``pyarrow.table(t)``,
+        ``polars.DataFrame(t)`` / ``polars.from_arrow(t)`` and DuckDB take a
+        FrameTable as it is, sharing its buffers (:meth:`to_arrow`, times in UTC;
+        needs pyarrow)."""
+        return self.to_arrow().__arrow_c_stream__(requested_schema)
+
+    def to_pandas(self, tz: str = "UTC") -> Any:
+        """A ``pandas.DataFrame``: readings as the nullable ``Float64`` dtype
+        (values shared with the columns, ``<NA>`` where missing, NaN only where
+        the meter sent NaN), the invocation counter as ``Int64``, times as
+        ``datetime64[us, tz]`` (NaT where absent), categoricals as
+        ``Categorical``."""
         pd = _need("pandas", "pandas")
-        cols = self.to_numpy()
+        import numpy as np
+
+        tz = _check_tz(tz)
+        n = self._n
         data: dict[str, Any] = {}
-        for key, arr in cols.items():
-            if key in ("header_time", "meter_time"):
-                data[key] = pd.Series(arr, copy=False).dt.tz_localize("UTC")
-            elif key in _CATEGORICAL:
-                data[key] = pd.Categorical(arr.tolist())
+        for key in _CATEGORICAL:
+            data[key] = _categorical(pd, self.category(key))
+        for key in _TIMES:
+            t = pd.Series(np.frombuffer(getattr(self, key), dtype=np.int64).view("datetime64[us]"), copy=False)
+            t = t.dt.tz_localize("UTC")
+            data[key] = t if tz == "UTC" else t.dt.tz_convert(tz)
+        data["status"] = np.frombuffer(self.status, dtype=np.int8)
+        data["system_title"] = _categorical(pd, self.system_title)
+        ic = np.frombuffer(_padded(self._ic, n, RAW_MISSING), dtype=np.int64)
+        data["invocation_counter"] = pd.arrays.IntegerArray(ic, ic == RAW_MISSING)
+        for name in self.names:
+            col = self.columns.get(name)
+            if col is None:
+                data[name] = pd.arrays.FloatingArray(np.full(n, np.nan), np.ones(n, dtype=bool))
             else:
-                data[key] = arr
+                values = np.frombuffer(col, dtype=np.float64)
+                data[name] = pd.arrays.FloatingArray(values, values.view(np.int64) == MISSING_BITS)
         return pd.DataFrame(data, copy=False)
 
-    def to_polars(self) -> Any:
-        """A ``polars.DataFrame`` (through Arrow when pyarrow is installed, else numpy)."""
+    def to_polars(self, tz: str = "UTC") -> Any:
+        """A ``polars.DataFrame`` (through Arrow when pyarrow is installed, else
+        numpy): nulls where a value is missing, times ``Datetime("us", tz)``."""
         pl = _need("polars", "polars")
+        tz = _check_tz(tz)
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            cols = self.to_numpy()
-            return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in cols.items()})
-        return pl.from_arrow(self.to_arrow())
+            return _polars_from_numpy(pl, self, tz)
+        return pl.from_arrow(self.to_arrow(tz))
+
+
+_TIMES = ("header_time", "meter_time", "receive_time")
+
+
+def reading_columns(profiles: Any = None, profile: Any = None) -> list[str]:
+    """The numeric reading names the profiles can produce (``profile`` given:
+    that profile's, else every profile's, in profile order), then the generic
+    OBIS table's, in order of first appearance: the reading columns of every
+    :class:`FrameTable` decoded with these profiles (:attr:`FrameTable.names`),
+    of :func:`amsparse.write_dataset` and of :func:`amsparse.dask.read_captures`."""
+    from ._profiles import builtin_profiles
+
+    ps = builtin_profiles() if profiles is None else profiles
+    if isinstance(profile, str):
+        chosen = [ps[profile]]
+    elif profile is not None:
+        chosen = [profile]
+    else:
+        chosen = list(ps)
+    names: dict[str, None] = {}
+    for p in [*chosen, ps.generic]:
+        for name, kind in zip(p.names, p.kinds):
+            if kind == 0:  # amsparse._profiles.KIND_NUMBER
+                names.setdefault(name)
+    return list(names)
+
+
+def _padded(col: array, n: int, missing: int) -> array:
+    """``col`` extended in place to ``n`` items with ``missing``."""
+    k = n - len(col)
+    if k > 0:
+        col.extend(array(col.typecode, [missing]) * k)
+    return col
+
+
+def _receive_us(t: Any) -> int:
+    """A receive time (aware datetime, or POSIX seconds) -> UTC epoch microseconds."""
+    if isinstance(t, _dt.datetime):
+        if t.tzinfo is None or t.utcoffset() is None:
+            raise ValueError("a receive time must be timezone-aware (datetime.now(timezone.utc), time.time())")
+        return epoch_us(t)
+    if isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t):
+        return round(t * 1_000_000)
+    raise TypeError(f"a receive time is an aware datetime or POSIX seconds, not {type(t).__name__}")
+
+
+def _check_tz(tz: Any) -> str:
+    """``tz`` as Arrow/pandas/polars take it: ``"UTC"`` or a known IANA zone name."""
+    if not isinstance(tz, str):
+        raise TypeError(f"tz must be a time zone name such as 'UTC' or 'Europe/Oslo', not {type(tz).__name__}")
+    if tz == "UTC":
+        return tz
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {tz!r} (an IANA name such as 'Europe/Oslo')") from None
+    return tz
+
+
+def _categorical(pd: Any, values: list[str | None]) -> Any:
+    """A pandas Categorical of text; with no value at all, its (empty)
+    categories are text too, not float64 (the same dtype as a filled one's)."""
+    if any(v is not None for v in values):
+        return pd.Categorical(values)
+    return pd.Categorical(values, categories=pd.Index(["x"])[:0])
+
+
+def _dictionary(pa: Any, codes: array, cats: list[str], n: int) -> Any:
+    idx = pa.Array.from_buffers(pa.int32(), n, [_validity(pa, codes, -1), pa.py_buffer(codes)])
+    return pa.DictionaryArray.from_arrays(idx, pa.array(cats, pa.string()))
+
+
+def _polars_from_numpy(pl: Any, table: FrameTable, tz: str) -> Any:
+    """to_polars without pyarrow: from numpy, nulls set from the masks."""
+    import numpy as np
+
+    cols: dict[str, Any] = {}
+    for key, v in table.to_numpy().items():
+        if key in _TIMES:
+            s = pl.Series(key, v).dt.replace_time_zone("UTC")
+            cols[key] = s if tz == "UTC" else s.dt.convert_time_zone(tz)
+        elif v.dtype == object:
+            cols[key] = pl.Series(key, v.tolist())
+        elif v.dtype == np.float64:
+            missing = v.view(np.int64) == MISSING_BITS
+            s = pl.Series(key, v)
+            cols[key] = s if not missing.any() else pl.Series(
+                key, [None if m else x for x, m in zip(v.tolist(), missing.tolist())], dtype=pl.Float64)
+        else:
+            cols[key] = pl.Series(key, v)
+    return pl.DataFrame(cols)
+
+
+_VALIDITY_TYPE = {"q": "int64", "i": "int32", "d": "int64"}
 
 
 def _validity(pa: Any, col: array, missing: int) -> Any:
-    if missing not in col:
+    """The Arrow validity bitmap of ``col`` (cells equal to ``missing``, for a
+    float column the bits of :data:`MISSING`, are null), or ``None`` when
+    nothing is missing.  Built by Arrow's compute kernel, not per cell in Python."""
+    import pyarrow.compute as pc
+
+    n = len(col)
+    typ = getattr(pa, _VALIDITY_TYPE[col.typecode])()
+    bits = pa.Array.from_buffers(typ, n, [None, pa.py_buffer(col)])
+    ok = pc.not_equal(bits, pa.scalar(missing, typ))
+    if pc.all(ok).as_py() is not False:
         return None
-    bits = bytearray((len(col) + 7) // 8)
-    for i, v in enumerate(col):
-        if v != missing:
-            bits[i >> 3] |= 1 << (i & 7)
-    return pa.py_buffer(bytes(bits))
+    return ok.buffers()[1]
 
 
 def _need(module: str, extra: str) -> Any:
@@ -338,6 +588,7 @@ def _decode_batch(
     decode = impl.decode_frame
     table = FrameTable()
     table._max_columns = max_columns
+    table._schema = tuple(reading_columns(ps, profile))
     append, reject = table._append_frame, table._append_error
     # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
     writer_cls = getattr(impl, "TableWriter", None)
@@ -492,8 +743,10 @@ def decode_batch(
     ``source`` is a capture as ``bytes`` or any buffer (``bytearray``,
     ``memoryview``, ``mmap``, a numpy ``uint8`` array), a path (``str`` or
     ``os.PathLike``), a binary file object (read to its end), or an iterable
-    of single frames as bytes.  Anything else -- a text-mode file, hex
-    strings, a number -- is a ``TypeError``.  For captures larger than memory
+    of single frames as bytes (or ``(receive_time, frame)`` pairs: an aware
+    ``datetime`` or POSIX seconds, which fill the ``receive_time`` column).
+    Anything else -- a text-mode file, hex strings, a number -- is a
+    ``TypeError``.  For captures larger than memory
     use :func:`amsparse.iter_batches`.
 
     ``max_columns`` bounds the reading columns (memory is rows x columns): a
@@ -503,8 +756,12 @@ def decode_batch(
     (docs/security.md)."""
     from ._select import impl
 
-    return _decode_batch(_capture_source(source), profiles, profile, tz, impl, max_frame_size,
-                         max_columns, keys=keys, require_authentication=require_authentication)
+    src = _capture_source(source)
+    table = _decode_batch(src, profiles, profile, tz, impl, max_frame_size,
+                          max_columns, keys=keys, require_authentication=require_authentication)
+    if isinstance(src, _Frames) and src.timed and len(src.times) == len(table):
+        table._receive = src.times  # one row per item, in order
+    return table
 
 
 _ACCEPTED = ("bytes-like objects and other buffers (bytearray, memoryview, mmap, numpy arrays), "
@@ -549,21 +806,39 @@ def _capture_source(source: Any) -> Any:
             chunks.append(bytes(data))
         return b"".join(chunks)
     if isinstance(source, Iterable):
-        return _frames_only(source)
+        return _Frames(source)
     raise TypeError(f"decode_batch takes {_ACCEPTED}; not {type(source).__name__}")
 
 
-def _frames_only(frames: Iterable[Any]) -> Iterable[bytes]:
-    for f in frames:
-        if isinstance(f, bytes):
+class _Frames:
+    """The frames of an iterable given to :func:`decode_batch`, as bytes; an
+    item may be a pair ``(receive_time, frame)``, whose time (an aware
+    ``datetime`` or POSIX seconds) is kept in ``times`` (one entry per item,
+    :data:`NAT` for an item without one) for the ``receive_time`` column."""
+
+    def __init__(self, frames: Iterable[Any]) -> None:
+        self.frames = frames
+        self.times = array("q")
+        self.timed = False
+
+    def __iter__(self) -> Any:
+        times = self.times
+        for f in self.frames:
+            when = NAT
+            if isinstance(f, tuple) and len(f) == 2:
+                when, f = _receive_us(f[0]), f[1]
+                self.timed = True
+            if isinstance(f, bytes):
+                pass
+            elif isinstance(f, (bytearray, memoryview)):
+                f = bytes(f)
+            else:
+                raise TypeError(
+                    f"decode_batch's iterable must hold frames as bytes (or (receive_time, frame) pairs), "
+                    f"not {type(f).__name__} (hex text: bytes.fromhex(line))"
+                )
+            times.append(when)
             yield f
-        elif isinstance(f, (bytearray, memoryview)):
-            yield bytes(f)
-        else:
-            raise TypeError(
-                f"decode_batch's iterable must hold frames as bytes, not {type(f).__name__} "
-                "(hex text: bytes.fromhex(line))"
-            )
 
 
 def _decode_window(
@@ -578,17 +853,17 @@ def _decode_window(
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
     :mod:`amsparse.dask`)."""
+    from ._profiles import builtin_profiles
     from ._stream import HdlcErrors, _scan
 
     table = FrameTable()
+    table._schema = tuple(reading_columns(builtin_profiles() if profiles is None else profiles, profile))
     _hdlc_error = HdlcErrors()
     writer_cls = getattr(impl, "TableWriter", None)
     if writer_cls is not None:
         writer = writer_cls(table, profiles, profile, tz)
         resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
         return writer.finish(), resume, bool(shared)
-    from ._profiles import builtin_profiles
-
     ps = builtin_profiles() if profiles is None else profiles
     kw = _decoder_kw(profile, tz)
     items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)

@@ -14,12 +14,11 @@ it depends on ``chunk_bytes`` and ``rows``, never on the capture size.
 
 from __future__ import annotations
 
-import math
 import os
 from array import array
 from typing import Any, BinaryIO, Callable, Iterator, Union
 
-from ._batch import _CATEGORICAL, RAW_MISSING, FrameTable, _decode_window
+from ._batch import _CATEGORICAL, MISSING, RAW_MISSING, FrameTable, _decode_window, reading_columns
 
 __all__ = ["iter_batches", "ProgressCallback"]
 
@@ -119,6 +118,9 @@ def _iter(
         from ._profiles import builtin_profiles
 
         _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
+    from ._profiles import builtin_profiles
+
+    schema = tuple(reading_columns(builtin_profiles() if profiles is None else profiles, profile))
     read, total, close = _reader(source)
     try:
         tail = b""
@@ -166,12 +168,22 @@ def _iter(
             if final:
                 if npending or discarded or not yielded:
                     batch = _concat(pending)
+                    batch._schema = schema  # also for an empty last batch
                     batch.bytes_discarded = discarded
                     pending.clear()
                     yield batch
                 return
     finally:
         close()
+
+
+class _Sec:
+    """What FrameTable._security_at reads of a Frame.security."""
+
+    __slots__ = ("system_title", "invocation_counter")
+
+    def __init__(self, system_title: bytes, invocation_counter: int) -> None:
+        self.system_title, self.invocation_counter = system_title, invocation_counter
 
 
 def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
@@ -197,12 +209,22 @@ def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
                 raw.extend(t.raw[name][a:b])
                 sc.extend(t.scalers[name][a:b])
             else:
-                col.extend(array("d", [math.nan]) * (b - a))
+                col.extend(array("d", [MISSING]) * (b - a))
                 raw.extend(array("q", [RAW_MISSING]) * (b - a))
                 sc.extend(array("b", [0]) * (b - a))
         out.columns[name], out.raw[name], out.scalers[name] = col, raw, sc
     offset = 0
+    out._schema = parts[0][0]._schema if parts else ()
+    timed = any(len(t._receive) for t, a, b in parts)
+    ciphered = any(len(t._ic) for t, a, b in parts)
     for t, a, b in parts:
+        if timed:
+            out._receive.extend(t.receive_time[a:b])
+        if ciphered:
+            titles = t.system_title[a:b]
+            for i, ic in enumerate(t.invocation_counter[a:b]):
+                if ic is not None:
+                    out._security_at(offset + i, _Sec(bytes.fromhex(titles[i]), ic))
         out.header_time.extend(t.header_time[a:b])
         out.meter_time.extend(t.meter_time[a:b])
         out.status.extend(t.status[a:b])
@@ -223,5 +245,7 @@ def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
                     codes.append(-1)
         offset += b - a
     out._n = n
+    if timed:
+        out.receive_time  # noqa: B018 - pads it to n rows
     out.bytes_discarded = sum(t.bytes_discarded for t, a, b in parts if a == 0)
     return out

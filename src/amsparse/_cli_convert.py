@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     decoded = sum(1 for _, t in tables for s in t.status if s == 0)
     names: list[str] = []
     for _, t in tables:
-        for n in t.names:
+        for n in t.columns:  # the readings present (the CSV/JSONL columns)
             if n not in names:
                 names.append(n)
     wprog = _Progress(rows, "writing", args.progress if args.progress is not None or rows > 20000 else False)
@@ -176,7 +176,7 @@ def _write_parquet(out: str, tables: list[tuple[str, Any]]) -> None:
     for path, t in tables:
         at = t.to_arrow()
         # plain strings: dictionaries differ from capture to capture
-        for k in _META:
+        for k in (*_META, "system_title"):
             i = at.schema.get_field_index(k)
             at = at.set_column(i, k, at.column(k).cast(pa.string()))
         at = at.add_column(0, "source", pa.array([path] * len(t), pa.string()))

@@ -18,36 +18,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from ._batch import _CATEGORICAL, FrameTable, _need
+from ._batch import _CATEGORICAL, FrameTable, _need, reading_columns
 from ._chunked import ProgressCallback, iter_batches
 from ._errors import AmsparseError
 
 __all__ = ["DatasetError", "DatasetSummary", "FileResult", "dataset_schema", "reading_columns", "write_dataset"]
 
-_KIND_NUMBER = 0  # amsparse._profiles.KIND_NUMBER
 _INCOMPLETE = 3  # ERROR_CODES: IncompleteFrameError
-
-
-def reading_columns(profiles: Any = None, profile: Any = None) -> list[str]:
-    """The numeric reading names the profiles can produce (``profile`` given:
-    that profile's, else every profile's), then the generic OBIS table's, in
-    order of first appearance: the reading columns of :func:`write_dataset`
-    and :func:`amsparse.dask.read_captures`."""
-    from ._profiles import builtin_profiles
-
-    ps = builtin_profiles() if profiles is None else profiles
-    if isinstance(profile, str):
-        chosen = [ps[profile]]
-    elif profile is not None:
-        chosen = [profile]
-    else:
-        chosen = list(ps)
-    names: dict[str, None] = {}
-    for p in [*chosen, ps.generic]:
-        for name, kind in zip(p.names, p.kinds):
-            if kind == _KIND_NUMBER:
-                names.setdefault(name)
-    return list(names)
 
 
 def dataset_schema(columns: Sequence[str] | None = None, *, profiles: Any = None, profile: Any = None) -> Any:
@@ -136,7 +113,7 @@ def _to_arrow(batch: FrameTable, schema: Any, source: str, first_row: int, on_un
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    extra = [n for n in batch.names if schema.get_field_index(n) < 0]
+    extra = [n for n in batch.columns if schema.get_field_index(n) < 0]
     if extra and on_unknown == "raise":
         raise ValueError(
             f"readings outside the declared columns: {extra}; pass columns=[...] naming them, or on_unknown='drop'"
@@ -161,8 +138,7 @@ def _to_arrow(batch: FrameTable, schema: Any, source: str, first_row: int, on_un
         if f.name in cols:
             continue
         if f.name in batch.columns:
-            col = t[f.name]
-            cols[f.name] = pc.if_else(pc.is_nan(col), pa.scalar(None, pa.float64()), col)  # missing -> null
+            cols[f.name] = t[f.name]  # missing readings are null, a meter's NaN stays NaN
         else:
             cols[f.name] = pa.nulls(n, pa.float64())
     return pa.Table.from_pydict({f.name: cols[f.name] for f in schema}, schema=schema)

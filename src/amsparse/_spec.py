@@ -13,6 +13,7 @@ what the modules use, so values that end up in results stay plain ints.
 from __future__ import annotations
 
 import enum
+import struct
 
 __all__ = [
     "AXDR",
@@ -157,6 +158,12 @@ ERROR_CODES = {
 NAT = -(2**63)
 #: "no integer" in the raw columns
 RAW_MISSING = -(2**63)
+#: bit pattern of :data:`MISSING` (a quiet NaN whose low 29 bits are not zero, so
+#: no float32 NaN widened to a double has it; a NaN the meter sends is stored as
+#: the canonical NaN, never as this)
+MISSING_BITS = 0x7FF80000A5A5A5A5
+#: "no reading" in the float columns: a NaN that the exports turn into null
+MISSING = struct.unpack("<d", struct.pack("<Q", MISSING_BITS))[0]
 
 #: nesting of arrays/structures; real lists use 3
 MAX_DEPTH = 16

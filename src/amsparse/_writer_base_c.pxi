@@ -26,6 +26,8 @@ cdef enum:
 
 cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
 from ._spec import MAX_COLUMNS as _MAX_COLUMNS
+from ._spec import MISSING as _MISSING
+cdef double _MISSING_D = _MISSING   # "no reading": a NaN with its own payload (FrameTable nulls)
 
 
 cdef class _Entry:
@@ -64,6 +66,11 @@ cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
     return DecodeError(
         f"frame would add {new} reading column(s) to the {ncols} the table has, "
         f"beyond max_columns={max_columns}", None)
+
+
+cdef inline double _meter_nan(double v) noexcept:
+    """A NaN the meter sent, as the canonical NaN (never the missing marker)."""
+    return NAN if v != v else v
 
 
 cdef inline double _pow10_scaled(double v, int sc) noexcept:

@@ -181,7 +181,7 @@ cdef class TableWriter:
         cdef long long* pq = self.pq[c]
         cdef signed char* pb = self.pb[c]
         for r in range(self.filled[c], upto):
-            pd[r] = NAN
+            pd[r] = _MISSING_D
             pq[r] = RAW_MISSING_Q
             pb[r] = 0
         if upto > self.filled[c]:
@@ -251,6 +251,8 @@ cdef class TableWriter:
         self.pcat[4][r] = code("meter_type", f.meter_type)
         self.pheader[r] = _epoch_us(f.header_time)
         self.pmeter[r] = _epoch_us(f.meter_time)
+        if f.security is not None:  # ciphered: system title, invocation counter
+            self.table._security_at(r, f.security)
         for name, raw, scaler, value in zip(f._names, f._raws, f._scalers, f._values):
             t = type(value)
             if t is not int and t is not float:
@@ -258,7 +260,7 @@ cdef class TableWriter:
             c = self._column(name)
             if self.filled[c] > r:
                 continue  # a name twice in one frame: the first one wins
-            self._put(c, r, PyFloat_AsDouble(value),
+            self._put(c, r, _meter_nan(PyFloat_AsDouble(value)),
                       <long long>raw if (type(raw) is int and -9223372036854775807 - 1 <= raw <= 9223372036854775807)
                       else RAW_MISSING_Q,
                       <signed char>scaler if -128 <= scaler <= 127 else 0)
@@ -572,7 +574,7 @@ cdef class TableWriter:
                 sc = 0
         else:
             v = _pow10_scaled(v, sc)
-        self._put(c, r, v, iv, <signed char>sc if -128 <= sc <= 127 else 0)
+        self._put(c, r, _meter_nan(v), iv, <signed char>sc if -128 <= sc <= 127 else 0)
         return 0
 
     cdef int _run_program(self, _Template t, const unsigned char* d, Py_ssize_t r, int* dsc,

@@ -43,9 +43,8 @@ except ImportError as _e:  # pragma: no cover - exercised by test_missing_extra
         f"amsparse.dask needs dask[dataframe] and distributed ({_e.name} is missing): pip install 'amsparse[dask]'"
     ) from None
 
-from ._batch import _CATEGORICAL, FrameTable, _decode_batch, _decode_window
+from ._batch import _CATEGORICAL, FrameTable, _decode_batch, _decode_window, reading_columns
 from ._chunked import _concat
-from ._dataset import reading_columns
 
 __all__ = ["meta_for", "read_captures", "reading_columns"]
 
@@ -66,11 +65,13 @@ def meta_for(columns: Sequence[str]) -> Any:
     data: dict[str, Any] = {}
     for key in _CATEGORICAL:
         data[key] = pd.Series(pd.Categorical([], categories=_empty_categories()))
-    for key in ("header_time", "meter_time"):
+    for key in ("header_time", "meter_time", "receive_time"):
         data[key] = pd.Series([], dtype="datetime64[us, UTC]")
     data["status"] = pd.Series([], dtype="int8")
+    data["system_title"] = pd.Series(pd.Categorical([], categories=_empty_categories()))
+    data["invocation_counter"] = pd.Series([], dtype="Int64")
     for name in columns:
-        data[name] = pd.Series([], dtype="float64")
+        data[name] = pd.Series([], dtype="Float64")
     return clear_known_categories(pd.DataFrame(data))
 
 
@@ -123,21 +124,24 @@ class _ReadPart:
 
     def __call__(self, part: tuple[str, int, int | None, int]) -> Any:
         table = self.table(part)
-        extra = [n for n in table.names if n not in set(self.columns)]
+        extra = [n for n in table.columns if n not in set(self.columns)]
         if extra and self.on_unknown == "raise":
             raise ValueError(
                 f"amsparse.dask: {part[0]} has readings outside the declared columns: {extra}; "
                 "pass columns=[...] naming them, or on_unknown='drop'"
             )
         df = table.to_pandas()
-        for key in _CATEGORICAL:  # an empty categorical's categories: the same dtype as a filled one's
+        for key in (*_CATEGORICAL, "system_title"):  # an empty categorical's categories: the same dtype as a filled one's
             if not len(df[key].cat.categories):
                 df[key] = df[key].cat.set_categories(_empty_categories())
         missing = [n for n in self.columns if n not in df.columns]
         if missing:
-            df = pd.concat([df, pd.DataFrame({n: pd.Series(float("nan"), index=df.index, dtype="float64")
+            df = pd.concat([df, pd.DataFrame({n: pd.Series(pd.NA, index=df.index, dtype="Float64")
                                               for n in missing})], axis=1)
-        return df[[*_CATEGORICAL, "header_time", "meter_time", "status", *self.columns]]
+        return df[[*_CATEGORICAL, *_FIXED, *self.columns]]
+
+
+_FIXED = ("header_time", "meter_time", "receive_time", "status", "system_title", "invocation_counter")
 
 
 def _rows_starting_in(buf: bytes, a: int, b: int, final: bool, max_frame_size: int) -> tuple[int, bool, int]:
@@ -208,7 +212,8 @@ def read_captures(
     ``profiles``, ``profile``, ``tz``: as for ``decode_batch``.  The columns and
     dtypes are those of :meth:`FrameTable.to_pandas` and are declared up front
     (``meta``): the categorical columns, ``header_time`` / ``meter_time``
-    (``datetime64[us, UTC]``), ``status`` (int8), then one float64 column for
+    (``datetime64[us, UTC]``), ``receive_time``, ``status`` (int8), ``system_title``,
+    ``invocation_counter`` (``Int64``), then one nullable ``Float64`` column for
     every numeric reading the profiles define (:func:`reading_columns`), or
     the ``columns`` given.  A file with a reading outside them fails its
     partition with a ``ValueError`` naming the file (``on_unknown="raise"``) or
