@@ -12,7 +12,14 @@ import pytest
 
 import amsparse
 from amsparse import ObisCode, ProfileError, Unit, builtin_profiles, load_profiles
-from amsparse._profiles import CLOCK_DEVIATION, CLOCK_LOCAL, CLOCK_STANDARD, LAYOUT_OBIS, LAYOUT_POSITIONAL
+from amsparse._profiles import (
+    CLOCK_DEVIATION,
+    CLOCK_LOCAL,
+    CLOCK_STANDARD,
+    LAYOUT_OBIS,
+    LAYOUT_POSITIONAL,
+    LAYOUT_PUSHLIST,
+)
 
 
 def _toml():  # type: ignore[no-untyped-def]
@@ -38,6 +45,10 @@ SHIPPED = {
     "kamstrup-v0001": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Oslo"),
     "kamstrup-v0001-se": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Stockholm"),
     "landis-gyr-embriq-v1-1": ("Landis+Gyr", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
+    "landis-gyr-pushlist": ("Landis+Gyr", LAYOUT_PUSHLIST, CLOCK_DEVIATION, "Europe/Zurich"),
+    "landis-gyr-e450-at": ("Landis+Gyr", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
+    "kaifa-ma309-at": ("Kaifa", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Vienna"),
+    "iskraemeco-am550-at": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
 }
 
 

@@ -40,6 +40,7 @@ from ._profiles import (
     CompiledProfile,
     ProfileSet,
 )
+from ._pushlist_py import flatten_pushlist, settle
 from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
@@ -395,6 +396,7 @@ def _resolve(
 ) -> Frame:
     version = _list_version(layout, elements)
     prof = _choose_profile(profiles, layout, count, version, source, profile)
+    prof, elements = settle(profiles, layout, elements, count, source, prof, version, offset)
     generic = profiles.generic
     if prof is None:
         if layout == LAYOUT_POSITIONAL:
@@ -561,9 +563,10 @@ def _decode_info(
     _need(data, pos, 1, end, "APDU tag")
     tag = data[pos]
     if tag != 0x0F:
-        if tag in (0xDB, 0xDF, 0xE0, 0xD8):
-            kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDF: "general-ded-ciphering (encrypted)",
-                     0xE0: "general-block-transfer", 0xD8: "exception-response"}
+        if tag in (0xDB, 0xDD, 0xDF, 0xE0, 0xD8):
+            kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDD: "general-ciphering (encrypted)",
+                     0xDF: "general-signing (signed)", 0xE0: "general-block-transfer",
+                     0xD8: "exception-response"}
             raise UnsupportedApduError(f"{kinds[tag]} APDU is not supported yet", tag, pos)
         raise ApduError(f"APDU tag 0x{tag:02X} is not a data-notification (0x0F)", pos)
     pos += 1
@@ -593,7 +596,8 @@ def _decode_info(
     btag, bval, pos = _read_value(data, pos, end, 0)
     if pos != end:
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
-    layout, elements = _flatten((btag, bval))
+    fl = flatten_pushlist(btag, bval)
+    layout, elements = fl if fl is not None else _flatten((btag, bval))
     count = len(bval) if btag in (T_ARRAY, T_STRUCT) else 1
     return _resolve(layout, elements, count, profiles, profile, source, tz, header, invoke_id, address, body_pos)
 
