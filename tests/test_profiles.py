@@ -40,6 +40,7 @@ def _bytes(fid: str) -> bytes:
 SHIPPED = {
     "aidon-v0001": ("Aidon", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
     "aidon-se": ("Aidon", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Stockholm"),
+    "no-han-list1": ("Aidon or Landis+Gyr", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
     "kaifa-kfm001": ("Kaifa", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Oslo"),
     "kaifa-kfm001-se": ("Kaifa", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Stockholm"),
     "kamstrup-v0001": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Oslo"),
