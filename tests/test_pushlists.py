@@ -145,6 +145,29 @@ def test_landis_gyr_self_describing_push(impl) -> None:
     _phys(f)
 
 
+@pytest.mark.parametrize("rid", ["kam-list3-05", "kam-list3-08"])
+def test_kamstrup_omnipower_dk_list(both, rid: str) -> None:
+    """The Danish 65-element list: chosen by its element count; per-phase
+    energies in 10 Wh like the totals (the phases add up to about the total), power
+    factors in 0.01."""
+    rec = RECS[rid]
+    data = bytes.fromhex(rec["hex"])
+    kw = {"keys": Keys(rec["key_hex"], rec.get("auth_key_hex"))} if rec.get("key_hex") else {}
+    c, p = (impl.decode_frame(data, **kw) if data[0] == 0x7E else impl.decode_apdu(data, **kw) for impl in both)
+    assert c == p and c.profile_id == "kamstrup-omnipower-dk" and c.list_name == "dk"
+    f = c
+    for d in ("import", "export"):
+        total = f.get(f"active_energy_{d}")
+        phases = sum(f.get(f"active_energy_{d}_l{k}") for k in (1, 2, 3))
+        # the total is balanced over the phases, the phase registers are not: their sum is
+        # at least the total (less three 10 Wh roundings) and within 10 % of it
+        # here, never 10 times off
+        assert total - 30 <= phases <= 1.10 * total + 30, (d, total, phases)
+    for k in (1, 2, 3):  # raw 0..100: a power factor only in 0.01
+        assert 0 <= f.get(f"power_factor_l{k}") <= 1 and f[f"power_factor_l{k}"].raw > 1
+    _phys(f)
+
+
 # --------------------------------------------------------------------------- encoder-built
 
 CLOCK = E.cosem_datetime(2025, 1, 15, 3, 12, 30, 0, 0, 0x8000, 0)
