@@ -17,7 +17,9 @@ middle; into ``<out>/profile``, user profiles (JSON, some broken, some
 ``generic``) followed by frames, for ``fuzz_profiles.py``.
 
 The P1 telegrams of tests/corpus/telegrams.jsonl go into ``<out>/p1``
-(fuzz_p1.py).
+(fuzz_p1.py).  ``pushlist_apdus()`` adds the list kinds of issue 13
+(self-describing push lists, OBIS/value/scaler triples, Austrian value-only
+lists) to the frame, transport, profile and stream seeds.
 """
 
 from __future__ import annotations
@@ -147,6 +149,48 @@ def _transport_seeds(dirpath: Path, frames: list[bytes]) -> None:
         write(dirpath, b"\x04\x00\x07" + f + b"\x00" + f)  # "auto" stream of HDLC frames
 
 
+def pushlist_apdus() -> list[bytes]:
+    """Data-notifications of the list kinds issue 13 added (tests/encoder.py
+    builds them): self-describing push lists (L+G, with an attribute-3 scaler
+    entry and a logical-name entry), OBIS/value/scaler triples between bare
+    values (Kaifa MA309M, Austria), and the value-only lists of the L+G E450 and
+    Iskraemeco AM550 (Austria), each also slightly off (a value short, a wrong
+    type) so the fuzzers start at the edges of the detection rules."""
+    import encoder as E
+
+    clock = E.cosem_datetime(2025, 3, 30, 7, 2, 30, 0, 0, -60, 0x80)
+    note = lambda body: E.data_notification(body, header=clock, header_encoding=E.HEADER_0C)  # noqa: E731
+    entries = [(1, "0-0:42.0.0.255", 2), (8, "0-0:1.0.0.255", 2), (3, "1-0:32.7.0.255", 2),
+               (3, "1-0:31.7.0.255", 2), (3, "1-0:31.7.0.255", 3), (40, "0-8:25.9.0.255", 1),
+               (3, "1-1:1.8.0.255", 2), (3, "1-0:13.7.0.255", 2)]
+    values = [E.octet_string(b"LGZ1030769231253"), E.octet_string(clock), E.long_unsigned(231),
+              E.long_unsigned(1234), E.scaler_unit(-2, 33), E.octet_string(bytes((0, 8, 25, 9, 0, 255))),
+              E.long64_unsigned(862055), E.long(998)]
+    triples = [("1-0:1.8.0.255", E.double_long_unsigned(12937), 0, 30), ("1-0:2.8.0.255", E.double_long_unsigned(0), 0, 30),
+               ("1-0:1.7.0.255", E.double_long_unsigned(0), 0, 27), ("1-0:2.7.0.255", E.double_long_unsigned(0), 0, 27),
+               ("1-0:32.7.0.255", E.long_unsigned(2337), -1, 35), ("1-0:52.7.0.255", E.long_unsigned(0), -1, 35),
+               ("1-0:72.7.0.255", E.long_unsigned(0), -1, 35), ("1-0:31.7.0.255", E.long_unsigned(0), -2, 33),
+               ("1-0:51.7.0.255", E.long_unsigned(0), -2, 33), ("1-0:71.7.0.255", E.long_unsigned(0), -2, 33),
+               ("1-0:13.7.0.255", E.long_unsigned(1000), -3, 255)]
+    lg = [E.long_unsigned(v) for v in (236, 237, 236, 0, 4, 26)] + \
+        [E.double_long_unsigned(v) for v in (29, 0, 31358606, 7619)] + \
+        [E.long_unsigned(v) for v in (400, 53, 295)] + [E.octet_string(b"30137181")]
+    isk = [E.octet_string(bytes((0, 6, 25, 9, 0, 255))), E.octet_string(b"1121378381199"),
+           E.octet_string(bytes((21, 11, 19, 0))), E.octet_string(bytes((7, 232, 5, 7, 2)))] + \
+        [E.double_long_unsigned(v) for v in (14370048, 420837, 1455864, 2293936, 0, 47)] + \
+        [E.octet_string(b""), E.octet_string(b"")]
+    bodies = [
+        E.self_describing(entries, values),
+        E.self_describing(entries, values[:-1] + [E.null()]),
+        E.self_describing(entries, [E.octet_string(b"ISK1")] + values[1:]),
+        E.triples([E.octet_string(clock)], triples, [E.octet_string(b"181220000009")]),
+        E.triples([E.octet_string(clock)], triples[:4], [E.octet_string(b"1"), E.octet_string(b"2")]),
+        E.structure(lg), E.structure(lg[:6] + lg[6:10] + lg[-1:]), E.structure(lg[:-1]),
+        E.structure(isk), E.structure([E.octet_string(bytes(6))] + isk[1:]),
+    ]
+    return [note(b) for b in bodies]
+
+
 def write(dirpath: Path, data: bytes) -> None:
     (dirpath / hashlib.sha1(data).hexdigest()).write_bytes(data)
 
@@ -181,6 +225,14 @@ def main() -> int:
             parts.append(f)
         write(out / "stream", b"".join(parts))
     _transport_seeds(out / "transport", frames)
+    # the list kinds of issue 13: as frames, bare APDUs (transport mode 1) and a stream
+    push_frames = [hdlc(b"\xe6\xe7\x00" + a) for a in pushlist_apdus()]
+    for a, f in zip(pushlist_apdus(), push_frames):
+        write(out / "frame", f)
+        write(out / "transport", b"\x01" + a)
+        write(out / "profile", json.dumps({"schema": 1, "id": "user-x", "vendor": "x", "layout": "pushlist",
+                                           "objects": {"x": {"obis": "1-0:1.7.0.255"}}}).encode() + b"\x00" + f)
+    write(out / "stream", b"\x00".join(push_frames))
     # P1 telegrams (tests/corpus/telegrams.jsonl), each with a harness mode byte
     # (fuzz_p1.py: 0 as is, 1 CRC recomputed, 2 streamed), and a mixed stream
     (out / "p1").mkdir(parents=True, exist_ok=True)

@@ -239,6 +239,30 @@ def scaler_unit(scaler: int, unit: int) -> bytes:
     return structure([integer(scaler), enum(unit)])
 
 
+def push_entry(class_id: int, code: str | bytes | int, attribute: int = 2, data_index: int = 0) -> bytes:
+    """One push object list entry ``{class id, logical name, attribute, data index}``."""
+    return structure([long_unsigned(class_id), obis(code), integer(attribute), long_unsigned(data_index)])
+
+
+def self_describing(entries: Sequence[tuple[int, str, int]], values: Sequence[bytes],
+                    setup: str = "0-8:25.9.0.255") -> bytes:
+    """A self-describing push body (L+G E450/E360/E570): a structure whose first
+    value is its push object list (entry 0: the push setup's attribute 2, the
+    list itself), then one value per further entry ``(class, OBIS, attribute)``."""
+    assert len(entries) == len(values)
+    lst = array([push_entry(40, setup, 2)] + [push_entry(c, o, a) for c, o, a in entries])
+    return structure([lst] + list(values))
+
+
+def triples(lead: Sequence[bytes], items: Sequence[tuple[str, bytes, int, int]], trail: Sequence[bytes]) -> bytes:
+    """Kaifa MA309M (Austria) body: bare values, then ``OBIS, value, {scaler, unit}``
+    triples, then bare values, all in one structure."""
+    parts = list(lead)
+    for code, value, sc, unit in items:
+        parts += [obis(code), value, scaler_unit(sc, unit)]
+    return structure(parts + list(trail))
+
+
 # --------------------------------------------------------------------------- COSEM clocks
 
 def cosem_datetime(

@@ -290,7 +290,7 @@ def aidon_v0001(draw: Callable, variant: str | None = None) -> Case:  # type: ig
         item, exp = _aidon_like_value(draw, o, [0, 0, 0, -1, 3], {}, None)
         body = E.array([item])
         return _finish(draw, dict(
-            profile_id="aidon-v0001", list_name="list1", zone="Europe/Oslo", policy="local",
+            profile_id="no-han-list1", list_name="list1", zone="Europe/Oslo", policy="local",
             list_version=None, meter_id=None, meter_type=None, readings=[exp],
         ), body, invoke_id=0x40000000, header=None, header_encoding=None,
             dest=b"\x41", src=b"\x08\x83", control=0x13)
@@ -513,7 +513,8 @@ def kamstrup(draw: Callable, se: bool = False, variant: str | None = None) -> Ca
 
 #: the list variants each profile's strategy can produce (one test id each)
 VARIANTS: dict[str, list[str]] = {
-    "aidon-v0001": ["list1", "list2-1p", "list2-3w", "list2-3p", "list3-1p", "list3-3w", "list3-3p"],
+    "aidon-v0001": ["list2-1p", "list2-3w", "list2-3p", "list3-1p", "list3-3w", "list3-3p"],
+    "no-han-list1": ["list1"],  # Aidon's list 1 (Landis+Gyr E350 sends the same bytes)
     "aidon-se": ["se-27"],
     "kaifa-kfm001": ["list1", "list2-1p", "list2-3p", "list3-1p", "list3-3p"],
     "kaifa-kfm001-se": ["se-obis"],
@@ -531,13 +532,14 @@ def case_for(profile_id: str, variant: str) -> st.SearchStrategy[Case]:
 
 
 _BUILDERS = {
-    "aidon-v0001": aidon_v0001, "aidon-se": aidon_se, "kaifa-kfm001": kaifa_kfm001,
+    "aidon-v0001": aidon_v0001, "no-han-list1": aidon_v0001, "aidon-se": aidon_se, "kaifa-kfm001": kaifa_kfm001,
     "kaifa-kfm001-se": kaifa_kfm001_se, "landis-gyr-embriq-v1-1": landis_gyr,
 }
 
 
 PROFILE_CASES: dict[str, st.SearchStrategy[Case]] = {
     "aidon-v0001": aidon_v0001(),
+    "no-han-list1": aidon_v0001(variant="list1"),
     "aidon-se": aidon_se(),
     "kaifa-kfm001": kaifa_kfm001(),
     "kaifa-kfm001-se": kaifa_kfm001_se(),

@@ -46,7 +46,7 @@ def test_json_lines(capsys: pytest.CaptureFixture[str]) -> None:
     for d in lines:
         assert {"source", "profile", "list", "values"} <= set(d)
         assert isinstance(d["values"], dict) and "active_power_import" in d["values"]
-    aidon_l1 = [d for d in lines if d["profile"] == "aidon-v0001" and d["list"] == "list1"]
+    aidon_l1 = [d for d in lines if d["profile"] == "no-han-list1" and d["list"] == "list1"]
     assert aidon_l1 and aidon_l1[0]["values"]["active_power_import"] == 512  # aid-list1-02
 
 

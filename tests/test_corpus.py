@@ -66,11 +66,11 @@ def test_good_frame_decodes(impl, fid: str) -> None:
     assert isinstance(f, amsparse.Frame)
     assert len(f) >= 1
     vendor_profiles = {
-        "Aidon": {"aidon-v0001", "aidon-se"},
+        "Aidon": {"aidon-v0001", "aidon-se", "no-han-list1"},
         "Kaifa": {"kaifa-kfm001", "kaifa-kfm001-se"},
-        "Kamstrup": {"kamstrup-v0001"},
-        # E350 list 1 copies Aidon's HDLC addressing and has no version string
-        "Landis+Gyr": {"landis-gyr-embriq-v1-1", "aidon-v0001"},
+        "Kamstrup": {"kamstrup-v0001", "kamstrup-omnipower-dk"},
+        # E350 list 1 copies Aidon's bytes and HDLC addressing: no vendor can be named
+        "Landis+Gyr": {"landis-gyr-embriq-v1-1", "no-han-list1"},
     }[r["vendor"]]
     assert f.profile_id in vendor_profiles
     if r.get("list_version") and r["list"] != "list1":
@@ -194,7 +194,7 @@ def _t(y, mo, d, h, mi, s, tz):  # type: ignore[no-untyped-def]
 # fid -> (profile_id, list_name, {canonical name: value}); values read off the hex
 HAND: dict[str, tuple[str, str, dict]] = {
     # Aidon list 1: 06 00 00 02 00, scaler 0, unit 1B
-    "aid-list1-02": ("aidon-v0001", "list1", {"active_power_import": 512}),
+    "aid-list1-02": ("no-han-list1", "list1", {"active_power_import": 512}),
     # Aidon 6515 1-phase list 2: current 10 FF CD = -51 x 0.1 A
     "aid-list2-01": ("aidon-v0001", "list2-1p", {
         "list_version": "AIDON_V0001", "meter_id": "7359992905602019", "meter_type": "6515",

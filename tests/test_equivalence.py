@@ -446,6 +446,40 @@ _pair_list = st.builds(
                                  st.just(b"\x00")), _scalar), min_size=1, max_size=8),
 )
 
+def _push_entry(cls: int, code: bytes, attr: int, idx: int) -> bytes:
+    return _container([b"\x12" + struct.pack(">H", cls), b"\x09\x06" + code,
+                       b"\x0f" + struct.pack(">b", attr), b"\x12" + struct.pack(">H", idx)], 2)
+
+
+# self-describing push lists (L+G): the push object list first, then the values;
+# the list's length, entry 0 and the entries' types sometimes off, attribute 3
+# entries carrying scaler/unit structures (or not), logical device names that
+# the L+G profile detects (or not)
+_selfdesc_list = st.builds(
+    lambda pairs, setup_cls, extra_entry, extra_val: _container(
+        [_container([_push_entry(setup_cls, b"\x00\x08\x19\x09\x00\xff", 2, 0)]
+                    + [_push_entry(*e) for e, _ in pairs] + extra_entry, 1)]
+        + [v for _, v in pairs] + extra_val, 2),
+    st.lists(st.tuples(
+        st.tuples(st.sampled_from([1, 3, 8, 40]), st.sampled_from(OBIS_CODES + [b"\x00\x00\x2a\x00\x00\xff"]),
+                  st.sampled_from([1, 2, 2, 2, 3]), st.sampled_from([0, 0, 1])),
+        st.one_of(_scalar, _scaler_unit.filter(lambda v: v is not None),
+                  st.sampled_from([b"\x09\x03LGZ", b"\x09\x04ISK1", b"\x0a\x05LGZ12"]))), max_size=7),
+    st.sampled_from([40, 40, 40, 3]),
+    st.sampled_from([[], [], [], [b"\x12\x00\x01"]]),
+    st.sampled_from([[], [], [], [b"\x00"]]),
+)
+
+# OBIS/value/scaler triples between bare values (Kaifa MA309M, Austria)
+_triples_list = st.builds(
+    lambda lead, items, trail: _container(
+        lead + [p for code, v, su in items for p in (b"\x09\x06" + code, v, su)] + trail, 2),
+    st.lists(_scalar, max_size=2),
+    st.lists(st.tuples(st.sampled_from(OBIS_CODES), _scalar,
+                       _scaler_unit.filter(lambda v: v is not None)), max_size=12),
+    st.lists(_scalar, max_size=2),
+)
+
 _header = st.one_of(st.just(b"\x00"), st.builds(lambda v: b"\x0c" + v, st.binary(min_size=12, max_size=12)),
                     st.builds(lambda v: b"\x09\x0c" + v, st.binary(min_size=12, max_size=12)),
                     st.just(b"\x0c\x07\xe8\x03\x1f\x07\x02\x00\x00\x00\xff\xc4\x80"))
@@ -453,7 +487,7 @@ _header = st.one_of(st.just(b"\x00"), st.builds(lambda v: b"\x0c" + v, st.binary
 
 @settings(max_examples=max(300, settings.default.max_examples),
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(_header, st.one_of(_axdr, _obis_list, _pair_list), st.binary(max_size=2),
+@given(_header, st.one_of(_axdr, _obis_list, _pair_list, _selfdesc_list, _triples_list), st.binary(max_size=2),
        st.sampled_from([None, "UTC", "Europe/Oslo"]))
 def test_axdr_trees(both: Any, header: bytes, body: bytes, tail: bytes, tz: str | None) -> None:
     apdu = b"\x0f\x00\x00\x00\x01" + header + body

@@ -12,7 +12,14 @@ import pytest
 
 import amsparse
 from amsparse import ObisCode, ProfileError, Unit, builtin_profiles, load_profiles
-from amsparse._profiles import CLOCK_DEVIATION, CLOCK_LOCAL, CLOCK_STANDARD, LAYOUT_OBIS, LAYOUT_POSITIONAL
+from amsparse._profiles import (
+    CLOCK_DEVIATION,
+    CLOCK_LOCAL,
+    CLOCK_STANDARD,
+    LAYOUT_OBIS,
+    LAYOUT_POSITIONAL,
+    LAYOUT_PUSHLIST,
+)
 
 
 def _toml():  # type: ignore[no-untyped-def]
@@ -33,11 +40,17 @@ def _bytes(fid: str) -> bytes:
 SHIPPED = {
     "aidon-v0001": ("Aidon", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
     "aidon-se": ("Aidon", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Stockholm"),
+    "no-han-list1": ("Aidon or Landis+Gyr", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
     "kaifa-kfm001": ("Kaifa", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Oslo"),
     "kaifa-kfm001-se": ("Kaifa", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Stockholm"),
     "kamstrup-v0001": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Oslo"),
     "kamstrup-v0001-se": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Stockholm"),
     "landis-gyr-embriq-v1-1": ("Landis+Gyr", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
+    "kamstrup-omnipower-dk": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Copenhagen"),
+    "landis-gyr-pushlist": ("Landis+Gyr", LAYOUT_PUSHLIST, CLOCK_DEVIATION, "Europe/Zurich"),
+    "landis-gyr-e450-at": ("Landis+Gyr", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
+    "kaifa-ma309-at": ("Kaifa", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Vienna"),
+    "iskraemeco-am550-at": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
 }
 
 
@@ -75,7 +88,8 @@ def test_builtin_profile_tables() -> None:
     assert kfm.scalers[kfm.field_index("current_l1")] == -3
     assert kfm.scalers[kfm.field_index("voltage_l1")] == -1
     assert ps.by_version["KFM_001"][0].id in {"kaifa-kfm001", "kaifa-kfm001-se"}
-    assert {p.id for p in ps.by_version["Kamstrup_V0001"]} == {"kamstrup-v0001"}  # -se never auto
+    # -se never auto; the Danish list by its element count (65), after the Norwegian profile
+    assert [p.id for p in ps.by_version["Kamstrup_V0001"]] == ["kamstrup-v0001", "kamstrup-omnipower-dk"]
 
 
 def _load_generator():  # type: ignore[no-untyped-def]

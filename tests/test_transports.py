@@ -348,14 +348,16 @@ def test_stream_applies_keys_joins_gbt_and_guards_replays() -> None:
     data = bytes.fromhex(kam["hex"]) + plain + bytes.fromhex(gbt["hex"]) + bytes.fromhex(kam["hex"])
     _, events = _stream("", data, keys=keys, replay_guard=True)
     kinds = [type(e).__name__ for e in events if not isinstance(e, amsparse.BytesDiscarded)]
-    want = ["FrameDecoded"] + (["FrameDecoded"] if plain else []) + ["FrameRejected", "FrameRejected"]
+    want = ["FrameDecoded"] + (["FrameDecoded"] if plain else []) + ["FrameDecoded", "FrameRejected"]
     assert kinds == want
     first = events[0].frame
     assert first.security.authenticated and first.address == (0x41, 0x03, 0x13)
+    dec = [e for e in events if isinstance(e, amsparse.FrameDecoded)]
     rej = [e for e in events if isinstance(e, amsparse.FrameRejected)]
-    # the GBT push: five frames, one event, decrypted (its list is self-describing: no profile yet)
-    assert rej[0].raw == bytes.fromhex(gbt["hex"]) and isinstance(rej[0].error, amsparse.ProfileMismatchError)
-    assert isinstance(rej[1].error, amsparse.ReplayError)
+    # the GBT push: five frames, one event, decrypted, its self-describing list named by OBIS code
+    assert dec[-1].raw == bytes.fromhex(gbt["hex"]) and dec[-1].frame.profile_id == "landis-gyr-pushlist"
+    assert dec[-1].frame.as_dict() == amsparse.decode_apdu(_input(gbt), keys=_keys(gbt)).as_dict()
+    assert isinstance(rej[0].error, amsparse.ReplayError)
     # without keys: each ciphered push is one KeyRequiredError event
     _, events = _stream("", data)
     errs = [type(e.error) for e in events if isinstance(e, amsparse.FrameRejected)]
@@ -443,7 +445,7 @@ def test_stream_mbus(framing: str) -> None:
     kinds = [(type(e).__name__, type(getattr(e, "error", None)).__name__) for e in events]
     assert kinds[:3] == [
         ("BytesDiscarded", "NoneType"),          # ack + short frame: no data
-        ("FrameRejected", "ProfileMismatchError"),  # decrypted: a list no profile names yet
+        ("FrameDecoded", "NoneType"),            # decrypted: Kaifa MA309M triples (kaifa-ma309-at)
         ("FrameRejected", "KeyRequiredError"),   # Sagemcom (L = 01 quirk), no key for its title
     ]
     assert {k for k, _ in kinds[3:]} == {"BytesDiscarded"}  # noise, a message cut short at flush

@@ -42,9 +42,10 @@ cdef object _decode_info(
         if tag == 0xDB:
             raise UnsupportedApduError(
                 "general-glo-ciphering (encrypted) APDU is not supported yet", tag, pos)
+        if tag == 0xDD:
+            raise UnsupportedApduError("general-ciphering (encrypted) APDU is not supported yet", tag, pos)
         if tag == 0xDF:
-            raise UnsupportedApduError(
-                "general-ded-ciphering (encrypted) APDU is not supported yet", tag, pos)
+            raise UnsupportedApduError("general-signing (signed) APDU is not supported yet", tag, pos)
         if tag == 0xE0:
             raise UnsupportedApduError("general-block-transfer APDU is not supported yet", tag, pos)
         if tag == 0xD8:
@@ -108,7 +109,9 @@ cdef object _decode_info(
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
     btag = (<tuple>body)[0]
     bval = (<tuple>body)[1]
-    fl = _flatten(btag, bval)
+    fl = _flatten_pushlist(btag, bval)   # _pushlist_c.pxi
+    if fl is None:
+        fl = _flatten(btag, bval)
     layout = fl[0]
     elements = fl[1]
     count = len(<list>bval) if (btag == T_ARRAY or btag == T_STRUCT) else 1

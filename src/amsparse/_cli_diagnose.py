@@ -253,7 +253,8 @@ def diagnose(raw: bytes, profiles: Any, kw: dict[str, Any], out: Any) -> tuple[b
         return False, None
     tag = info[pos]
     if tag != 0x0F:
-        kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDF: "general-ded-ciphering (encrypted)",
+        kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDC: "general-ded-ciphering (encrypted)",
+                 0xDD: "general-ciphering (encrypted)", 0xDF: "general-signing (signed)",
                  0xE0: "general-block-transfer", 0xD8: "exception-response"}
         d.line(0, info[pos : pos + 1], f"APDU tag 0x{tag:02X}: {kinds.get(tag, 'not a data-notification')}")
         _try_decode(raw, profiles, kw, out)

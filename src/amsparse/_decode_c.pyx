@@ -102,6 +102,7 @@ include "_apdu_c.pxi"
 
 
 include "_security_c.pxi"
+include "_pushlist_c.pxi"
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,

@@ -31,6 +31,7 @@ from ._errors import (
 from ._model import Frame, freeze
 from ._options import MAX_APDU_INPUT
 from ._profiles import CompiledProfile, ProfileSet
+from ._pushlist_py import flatten_pushlist, settle
 from ._spec import INT_SIZES as _INT_SIZES  # the shared spec table (A-XDR tags and widths)
 from ._spec import (
     KIND_BYTES,
@@ -344,8 +345,12 @@ def _choose_profile(
     if profile is not None:
         return profile
     if version is not None:
-        for p in profiles.by_version.get(version, ()):
-            if p.layout == layout and (layout == LAYOUT_OBIS or count in p.lists):
+        cands = profiles.by_version.get(version, ())
+        for p in cands:  # a profile that lists this element count first (Kamstrup DK vs NO)
+            if p.layout == layout and count in p.lists:
+                return p
+        for p in cands:
+            if p.layout == layout and layout == LAYOUT_OBIS:
                 return p
     if source >= 0:
         for p in profiles.profiles:
@@ -381,6 +386,7 @@ def _resolve(
 ) -> Frame:
     version = _list_version(layout, elements)
     prof = _choose_profile(profiles, layout, count, version, source, profile)
+    prof, elements = settle(profiles, layout, elements, count, source, prof, version, offset)
     generic = profiles.generic
     if prof is None:
         if layout == LAYOUT_POSITIONAL:
@@ -547,9 +553,10 @@ def _decode_info(
     _need(data, pos, 1, end, "APDU tag")
     tag = data[pos]
     if tag != 0x0F:
-        if tag in (0xDB, 0xDF, 0xE0, 0xD8):
-            kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDF: "general-ded-ciphering (encrypted)",
-                     0xE0: "general-block-transfer", 0xD8: "exception-response"}
+        if tag in (0xDB, 0xDD, 0xDF, 0xE0, 0xD8):
+            kinds = {0xDB: "general-glo-ciphering (encrypted)", 0xDD: "general-ciphering (encrypted)",
+                     0xDF: "general-signing (signed)", 0xE0: "general-block-transfer",
+                     0xD8: "exception-response"}
             raise UnsupportedApduError(f"{kinds[tag]} APDU is not supported yet", tag, pos)
         raise ApduError(f"APDU tag 0x{tag:02X} is not a data-notification (0x0F)", pos)
     pos += 1
@@ -579,7 +586,8 @@ def _decode_info(
     btag, bval, pos = _read_value(data, pos, end, 0)
     if pos != end:
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
-    layout, elements = _flatten((btag, bval))
+    fl = flatten_pushlist(btag, bval)
+    layout, elements = fl if fl is not None else _flatten((btag, bval))
     count = len(bval) if btag in (T_ARRAY, T_STRUCT) else 1
     return _resolve(layout, elements, count, profiles, profile, source, tz, header, invoke_id, address, body_pos)
 

@@ -121,8 +121,12 @@ cdef object _choose_profile(object profiles, int layout, Py_ssize_t count, objec
     if profile is not None:
         return profile
     if version is not None:
-        for p in profiles.by_version.get(version, ()):
-            if p.layout == layout and (layout == LAYOUT_OBIS or count in p.lists):
+        cands = profiles.by_version.get(version, ())
+        for p in cands:  # a profile that lists this element count first (Kamstrup DK vs NO)
+            if p.layout == layout and count in p.lists:
+                return p
+        for p in cands:
+            if p.layout == layout and layout == LAYOUT_OBIS:
                 return p
     if source >= 0:
         for p in profiles.profiles:

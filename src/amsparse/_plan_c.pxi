@@ -51,6 +51,7 @@ cdef _Plan _build_plan(
 
     version = _list_version(layout, elements)
     prof = _choose_profile(profiles, layout, count, version, source, profile)
+    prof, elements = _pl_settle(profiles, layout, elements, count, source, prof, version, offset)
     generic = profiles.generic
     if prof is None:
         if layout == LAYOUT_POSITIONAL:

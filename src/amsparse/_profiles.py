@@ -31,6 +31,7 @@ from ._spec import (
     KIND_STRING,
     LAYOUT_OBIS,
     LAYOUT_POSITIONAL,
+    LAYOUT_PUSHLIST,
 )
 
 __all__ = [
@@ -44,7 +45,16 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 # layouts (the numbers: amsparse._spec.Layout)
-_LAYOUTS = {"obis": LAYOUT_OBIS, "positional": LAYOUT_POSITIONAL}
+_LAYOUTS = {"obis": LAYOUT_OBIS, "positional": LAYOUT_POSITIONAL, "pushlist": LAYOUT_PUSHLIST}
+
+# A-XDR type names a positional list may declare per field (``types``), for
+# auto-detection by structure
+AXDR_TYPES = {
+    "null": 0x00, "array": 0x01, "struct": 0x02, "bool": 0x03, "bits": 0x04, "i32": 0x05,
+    "u32": 0x06, "octets": 0x09, "visible": 0x0A, "utf8": 0x0C, "bcd": 0x0D, "i8": 0x0F,
+    "i16": 0x10, "u8": 0x11, "u16": 0x12, "i64": 0x14, "u64": 0x15, "enum": 0x16,
+    "f32": 0x17, "f64": 0x18, "datetime": 0x19, "date": 0x1A, "time": 0x1B,
+}
 
 # clock policies, see docs/profiles.md "Clocks" (the numbers: amsparse._spec.Clock)
 _CLOCKS = {"deviation": CLOCK_DEVIATION, "local": CLOCK_LOCAL, "standard": CLOCK_STANDARD}
@@ -67,6 +77,7 @@ class CompiledProfile:
         "id", "vendor", "description", "country", "timezone", "clock_policy", "layout",
         "list_versions", "hdlc_sources", "lists", "names", "obis", "units", "scalers",
         "kinds", "by_obis", "by_cde", "overrides", "source", "data",
+        "detect_obis", "detect_first", "detect_ldn", "list_types",
     )
 
     id: str
@@ -89,6 +100,10 @@ class CompiledProfile:
     overrides: tuple[tuple[str, dict[int, int]], ...]
     source: str
     data: Mapping[str, Any]
+    detect_obis: frozenset[int]        # detect.obis: codes that must all be in the list
+    detect_first: int                  # detect.first_value_obis (48-bit int) or -1
+    detect_ldn: str | None             # detect.logical_device_name prefix (pushlist layout)
+    list_types: dict[int, tuple[int, ...]]  # element count -> A-XDR tags (positional lists)
 
     def __repr__(self) -> str:
         return f"<CompiledProfile {self.id!r} ({self.vendor}) from {self.source}>"
@@ -196,9 +211,19 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
     _opt(clock, "notes", str, "", src, "clock.")
 
     detect = _opt(data, "detect", dict, {}, src, "")
-    _check_keys(detect, ("hdlc_source",), src, "detect.")
+    _check_keys(detect, ("hdlc_source", "obis", "first_value_obis", "logical_device_name"), src, "detect.")
     sources = _opt(detect, "hdlc_source", list, [], src, "detect.")
     p.hdlc_sources = tuple(_hex_address(s, src, f"detect.hdlc_source[{i}]") for i, s in enumerate(sources))
+    codes = _opt(detect, "obis", list, [], src, "detect.")
+    p.detect_obis = frozenset(_obis_text(c, src, f"detect.obis[{i}]") for i, c in enumerate(codes))
+    first = _opt(detect, "first_value_obis", str, None, src, "detect.")
+    p.detect_first = -1 if first is None else _obis_text(first, src, "detect.first_value_obis")
+    p.detect_ldn = _opt(detect, "logical_device_name", str, None, src, "detect.")
+    if p.detect_ldn is not None and (p.layout != LAYOUT_PUSHLIST or not p.detect_ldn):
+        raise ProfileError("logical_device_name detection is for layout = \"pushlist\" profiles "
+                           "(a non-empty prefix)", src, "detect.logical_device_name")
+    if p.detect_first >= 0 and p.layout != LAYOUT_POSITIONAL:
+        raise ProfileError("first_value_obis is for positional profiles", src, "detect.first_value_obis")
 
     # -- objects -------------------------------------------------------------------
     objects = _req(data, "objects", dict, src, "")
@@ -270,11 +295,12 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
     # -- lists ---------------------------------------------------------------------
     lists = _opt(data, "lists", list, [], src, "")
     p.lists = {}
+    p.list_types = {}
     for i, lst in enumerate(lists):
         key = f"lists[{i}]"
         if not isinstance(lst, Mapping):
             raise ProfileError("must be a table", src, key)
-        _check_keys(lst, ("name", "elements", "fields", "description"), src, key + ".")
+        _check_keys(lst, ("name", "elements", "fields", "types", "description"), src, key + ".")
         lname = _req(lst, "name", str, src, key + ".")
         count = _req(lst, "elements", int, src, key + ".")
         if not 1 <= count <= 1024:
@@ -293,8 +319,33 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
                     raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.fields[{j}]")
                 idxs.append(names.index(fname))
             fields = tuple(idxs)
-        elif "fields" in lst:
-            raise ProfileError("only positional profiles list fields", src, key + ".fields")
+            if "types" in lst:
+                tlist = _req(lst, "types", list, src, key + ".")
+                if len(tlist) != count:
+                    raise ProfileError(f"has {len(tlist)} types but elements = {count}", src, key + ".types")
+                tags = []
+                for j, tname in enumerate(tlist):
+                    if tname not in AXDR_TYPES:
+                        raise ProfileError(f"{tname!r} is not an A-XDR type name ({', '.join(AXDR_TYPES)})",
+                                           src, f"{key}.types[{j}]")
+                    tags.append(AXDR_TYPES[tname])
+                p.list_types[count] = tuple(tags)
+        elif "fields" in lst and p.layout == LAYOUT_OBIS:
+            # the values that arrive without an OBIS code, in order (e.g. a clock
+            # before and a meter number after code/value/scaler triples)
+            flist = _req(lst, "fields", list, src, key + ".")
+            idxs = []
+            for j, fname in enumerate(flist):
+                if not isinstance(fname, str) or fname not in objects:
+                    raise ProfileError(f"{fname!r} is not defined under [objects]", src, f"{key}.fields[{j}]")
+                if obis[names.index(fname)] < 0:
+                    raise ProfileError(f"{fname!r} needs an OBIS code to name a value without one",
+                                       src, f"{key}.fields[{j}]")
+                idxs.append(names.index(fname))
+            fields = tuple(idxs)
+        elif "fields" in lst or "types" in lst:
+            raise ProfileError("only positional and obis profiles list fields; only positional ones types",
+                               src, key + ".fields")
         p.lists[count] = (lname, fields)
     if p.layout == LAYOUT_POSITIONAL and not p.lists:
         raise ProfileError("a positional profile needs at least one [[lists]] entry", src, "lists")
@@ -330,6 +381,15 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
                 "bare leading value)", src, "objects.list_version",
             )
     return p
+
+
+def _obis_text(text: Any, src: str, key: str) -> int:
+    if not isinstance(text, str):
+        raise ProfileError("an OBIS code is a string like \"1-0:1.8.0.255\"", src, key)
+    try:
+        return ObisCode.parse(text).to_int()
+    except ValueError as e:
+        raise ProfileError(str(e), src, key) from None
 
 
 def _check_zone(name: str, src: str, key: str) -> None:

@@ -112,6 +112,7 @@ class Layout(enum.IntEnum):
 
     OBIS = 0        # values carry their OBIS codes (structures or code/value pairs)
     POSITIONAL = 1  # bare values, named by position
+    PUSHLIST = 2    # self-describing: the body starts with its push object list
 
 
 class Clock(enum.IntEnum):
@@ -210,6 +211,7 @@ KIND_DATETIME = int(Kind.DATETIME)
 KIND_BYTES = int(Kind.BYTES)
 LAYOUT_OBIS = int(Layout.OBIS)
 LAYOUT_POSITIONAL = int(Layout.POSITIONAL)
+LAYOUT_PUSHLIST = int(Layout.PUSHLIST)
 CLOCK_DEVIATION = int(Clock.DEVIATION)
 CLOCK_LOCAL = int(Clock.LOCAL)
 CLOCK_STANDARD = int(Clock.STANDARD)
