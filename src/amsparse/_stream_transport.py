@@ -120,6 +120,11 @@ class StreamTransport:
         self.gbt.reset()
         reject(whole, BlockTransferError(f"{why} ({n} block frame(s) dropped)"))
 
+    def interrupt(self, reject: Callable[[bytes, DecodeError], None], by: str) -> None:
+        """A frame of another framing arrived (StreamDecoder framing="auto")."""
+        if self.raws:
+            self._drop(reject, f"general-block-transfer message interrupted by {by}")
+
     def flush(self, reject: Callable[[bytes, DecodeError], None]) -> None:
         if self.raws:
             self._drop(reject, "stream ended inside a general-block-transfer message")
