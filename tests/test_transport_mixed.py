@@ -227,3 +227,34 @@ def test_batch_reads_mixed_stream_into_the_streams_rows(backend) -> None:  # typ
 def test_batch_framing_is_checked() -> None:
     with pytest.raises(ValueError, match="framing"):
         amsparse.decode_batch(b"", framing="serial")
+
+
+def test_auto_memory_is_bounded_on_hostile_input() -> None:
+    """M-Bus starts claiming the longest frame (L = FF, and the L + 256 quirk)
+    and HDLC starts claiming 2 KiB, never completed: 'auto' holds at most one
+    candidate of each framing, and every byte is accounted for at flush."""
+    junk = (b"\x68\xff\xff\x68" + bytes(200)) * 20 + (b"\x7e\xa7\xff" + bytes(100)) * 20
+    dec = amsparse.StreamDecoder(framing="auto", p1=False)
+    for i in range(0, len(junk), 61):
+        dec.feed(junk[i : i + 61])
+        assert dec.buffered <= 2050 + 517
+    events = dec.flush()
+    assert dec.buffered == 0
+    seen = sum(len(e.raw) for e in events if isinstance(e, FrameRejected))
+    assert dec.bytes_discarded + seen - dec.shared_flags == dec.bytes_fed == len(junk)
+    assert dec.frames_decoded == 0
+
+
+def test_replay_guard_covers_reassembled_messages() -> None:
+    """A ciphered APDU spread over HDLC segments, or over M-Bus segments, is
+    checked by the replay guard like a single frame (one counter per title)."""
+    apdu = _apdu("kam-list2-01")
+    segs = b"".join(E.segment(E.ciphered(apdu, KEY, TITLE, 40, 0x30, AK), 100))
+    mbus = b"".join(E.mbus_frames(LLC + E.ciphered(apdu, KEY, TITLE, 41, 0x30, AK), 100))
+    again = b"".join(E.mbus_frames(LLC + E.ciphered(apdu, KEY, TITLE, 40, 0x30, AK), 100))
+    dec = amsparse.StreamDecoder(framing="auto", keys=KEYS, replay_guard=True, p1=False)
+    events = [e for e in dec.feed(segs + mbus + segs + again) + dec.flush() if not isinstance(e, BytesDiscarded)]
+    assert [type(e).__name__ for e in events] == ["FrameDecoded", "FrameDecoded", "FrameRejected", "FrameRejected"]
+    assert [e.frame.security.invocation_counter for e in events[:2]] == [40, 41]
+    assert all(isinstance(e.error, amsparse.ReplayError) for e in events[2:])
+    assert events[0].frame.readings == amsparse.decode_apdu(apdu).readings
