@@ -367,6 +367,7 @@ class StreamDecoder:
                 i, decoded, shared_flags = decode_run(
                     buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
                     FrameDecoded, events, self._run_reject,
+                    *(self._tx.run_keys if not self._tx.raws else ()),  # keys: ciphered frames in the loop too
                 )
                 self.frames_decoded += decoded
                 self.shared_flags += shared_flags
@@ -409,7 +410,8 @@ class StreamDecoder:
         return events
 
     def _run_reject(self, events: list[Event], raw: bytes, error: BaseException) -> None:
-        # decode_run knows no keys and no block transfer: hand such frames on
+        # block transfer, ciphered frames decode_run did not decrypt (no keys
+        # given to it: replay guard, or a GBT message pending): hand them on
         if self._tx.claims(raw):
             self._frame(raw, events)
         else:

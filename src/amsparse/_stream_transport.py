@@ -36,7 +36,7 @@ def _apdu_start(raw: bytes) -> tuple[int, int, int, tuple[int, int, int]] | None
 
 
 class StreamTransport:
-    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src", "address", "_seen")
+    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src", "address", "_seen", "run_keys")
 
     def __init__(self, keys: Any, require_auth: bool, replay_guard: bool, max_apdu_size: int) -> None:
         self.keys = keyring(keys)
@@ -50,6 +50,9 @@ class StreamTransport:
         # the last frame claims() parsed and what it found: take() on the same
         # frame object does not parse its header (and FCS) a second time
         self._seen: tuple[bytes | None, Any] = (None, None)
+        #: what the compiled decode_run gets to decrypt single frames itself:
+        #: nothing when the replay guard must see every ciphered frame
+        self.run_keys: tuple[Any, ...] = () if replay_guard or self.keys is None else (self.keys, require_auth)
 
     @property
     def pending(self) -> int:
