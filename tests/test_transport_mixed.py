@@ -258,3 +258,23 @@ def test_replay_guard_covers_reassembled_messages() -> None:
     assert [e.frame.security.invocation_counter for e in events[:2]] == [40, 41]
     assert all(isinstance(e.error, amsparse.ReplayError) for e in events[2:])
     assert events[0].frame.readings == amsparse.decode_apdu(apdu).readings
+
+
+def test_hdlc_frame_cut_short_by_a_framing_switch(backend) -> None:  # type: ignore[no-untyped-def]
+    """The gateway is swapped in the middle of an HDLC frame: its header
+    promises more bytes than come before the M-Bus frames.  The cut frame is
+    rejected (only its own bytes), and the M-Bus messages inside what it
+    claimed, and the HDLC frame after them, still decode."""
+    hdlc = bytes.fromhex(RECS["aid-list3-01"]["hex"])  # 396 bytes by its length field
+    mb = b"".join(E.mbus_frames(LLC + _apdu("kam-list2-01"), 150))
+    other = bytes.fromhex(RECS["kam-list2-01"]["hex"])
+    want_mb = backend.decode_frame(mb)
+    data = hdlc[:120] + mb + mb + other
+    for step in (1, 50, len(data)):
+        dec, events = _run(data, list(range(step, len(data), step)))
+        got = [e for e in events if not isinstance(e, BytesDiscarded)]
+        assert [type(e).__name__ for e in got] == ["FrameRejected", "FrameDecoded", "FrameDecoded", "FrameDecoded"]
+        assert got[0].raw == hdlc[:120]
+        assert got[1].raw == mb and got[1].frame == want_mb and got[2].frame == want_mb
+        assert got[3].raw == other and got[3].frame == backend.decode_frame(other)
+        assert dec.bytes_discarded == 0 and dec.bytes_fed == len(data)

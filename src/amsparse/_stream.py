@@ -401,6 +401,11 @@ class StreamDecoder:
                     self._reset_segments()
                     self._reject(events, raw, e)
             else:
+                q = mb.first_frame(buf, start + 1, stop) if mb is not None else None
+                if q is not None:  # auto: an HDLC frame cut short by M-Bus frames
+                    self._reject(events, raw[: q - start], _hdlc_error(buf, start, prefix))
+                    mb.hunt(events, bytes(buf[q:stop]))  # type: ignore[union-attr]
+                    continue
                 self._reject(events, raw, _hdlc_error(buf, start, prefix))
         if resume:
             del buf[:resume]

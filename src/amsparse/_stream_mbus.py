@@ -142,6 +142,26 @@ class MBusStream:
         self._discard(events, buf[noise:pos])
         del buf[:pos]
 
+    @staticmethod
+    def first_frame(buf: bytes | bytearray, start: int, stop: int) -> int | None:
+        """Auto mode: where in ``buf[start:stop]`` (the body of an HDLC
+        candidate the scanner rejected: a frame cut short by a framing switch)
+        the first M-Bus long frame starts -- complete and valid, or with a
+        valid header and its end still to come; None when none does."""
+        n = len(buf)
+        q = buf.find(b"\x68", start, stop)
+        while q >= 0:
+            if n - q >= 4:
+                try:
+                    parse_long(buf, q, n, wait=True)
+                    return q
+                except IncompleteFrameError:
+                    return q
+                except DecodeError:
+                    pass
+            q = buf.find(b"\x68", q + 1, stop)
+        return None
+
     def _break(self, events: list[Any], why: str) -> None:
         raws = self.seg_raws + self.block_raws
         if raws:
