@@ -2,6 +2,7 @@
 """Compare amsparse with the Python peers on the same real HAN frames.
 
     python benchmarks/compare_peers.py [--rounds N] [--seconds S] [--no-write]
+    python benchmarks/compare_peers.py --transports   # plain HDLC, M-Bus, GBT, ciphered
 
 Installs nothing.  Peers that are not installed are left out (``pip install
 amshan dlms-cosem gurux-dlms matplotlib``, or ``pip install -e ".[bench]"``).
@@ -448,7 +449,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--live-rounds", type=int, default=3)
     ap.add_argument("--p1", action="store_true",
                     help="only the P1 / DSMR telegram comparison (amsparse.decode_telegram vs dsmr_parser)")
+    ap.add_argument("--transports", action="store_true",
+                    help="only the transports/security section (plain HDLC, M-Bus, GBT, ciphered)")
     args = ap.parse_args(argv)
+    if args.transports:
+        import _transport_peers
+
+        return _transport_peers.main(args, measure, machine_note, write_block, select_frames,
+                                     _find_active_import, versions)
     if args.p1:
         import _p1_peers
 

@@ -86,6 +86,7 @@ def _stream(rest: bytes) -> None:
         events += dec.feed(body[i : i + step])
     events += dec.flush()
     assert dec.bytes_fed == len(body)
+    assert dec.buffered == 0  # flush gives up every held candidate, in both framings of "auto"
     kinds = (amsparse.FrameDecoded, amsparse.FrameRejected, amsparse.BytesDiscarded)
     assert all(isinstance(e, kinds) for e in events)
     assert all(isinstance(e.error, DecodeError) for e in events if isinstance(e, amsparse.FrameRejected))

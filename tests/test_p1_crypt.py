@@ -349,3 +349,31 @@ def test_cli_decode_with_key(tmp_path: Path) -> None:
     assert r.returncode == 1 and b"DecryptionError" in r.stderr
     for out in (r.stdout, r.stderr):
         assert ek.encode() not in out.lower() and ak.encode() not in out.lower()
+
+
+def test_stream_replay_guard() -> None:
+    """replay_guard=True: a ciphered telegram's invocation counter must grow per
+    system title (as for DLMS pushes); a repeat or an older counter is one
+    rejected event naming both counters, and the stream goes on."""
+    other = b"SAG\x67\x70\x09\x09\x09"
+    f1, f2, f3 = seal(PLAIN[0], ic=10), seal(PLAIN[1], ic=11), seal(PLAIN[2], ic=12)
+    g5 = seal(PLAIN[0], ic=5, title=other)  # another meter: its own counter
+    stale = seal(PLAIN[1], ic=9)           # sealed afresh, older counter
+    stream = f1 + f2 + g5 + f2 + stale + f3 + g5 + PLAIN[0]
+    for chunk in (3, len(stream)):
+        dec = StreamDecoder(keys=Keys(EK, AK), replay_guard=True)
+        got = events_of(dec, stream, chunk)
+        assert [(k, raw) for k, raw, _ in got] == [
+            ("ok", f1), ("ok", f2), ("ok", g5), ("rejected", f2), ("rejected", stale), ("ok", f3),
+            ("rejected", g5), ("ok", PLAIN[0])]
+        assert [e for k, _, e in got if k == "rejected"] == [amsparse.ReplayError] * 3
+        assert [f.security.invocation_counter for k, _, f in got if k == "ok" and f.security] == [10, 11, 5, 12]
+        assert dec.frames_rejected == {"ReplayError": 3}
+    dec = StreamDecoder(keys=Keys(EK, AK), replay_guard=True)
+    events = dec.feed(f2 + f1) + dec.flush()
+    msg = str(events[1].error)
+    assert "invocation counter 10" in msg and "(last 11)" in msg and TITLE.hex() in msg and "replay" in msg
+    assert EK.hex() not in msg and AK.hex() not in msg
+    # without the guard the same stream decodes every telegram
+    dec = StreamDecoder(keys=Keys(EK, AK))
+    assert [k for k, _, _ in events_of(dec, stream, 64)] == ["ok"] * 8

@@ -575,10 +575,13 @@ def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authenti
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
-    require_authentication: bool = False,
+    require_authentication: bool = False, framing: str = "hdlc",
 ) -> FrameTable:
     from ._options import check_size, prepare
     from ._stream import HdlcErrors, _scan
+
+    if framing not in ("hdlc", "mbus", "auto"):
+        raise ValueError(f"framing must be 'hdlc', 'mbus' or 'auto', not {framing!r}")
 
     # every option is checked first, whatever the backend and the input (amsparse._options)
     ps, _ = prepare(profiles, profile, tz)
@@ -596,6 +599,9 @@ def _decode_batch(
               if writer_cls is not None else None)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
+        if framing != "hdlc":  # M-Bus, or both framings side by side: the stream's own hunt
+            return _decode_framed(buf, profiles, profile, tz, max_frame_size, writer, table,
+                                  keys, require_authentication, framing)
         if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
             return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl,
@@ -714,6 +720,40 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     return table
 
 
+def _decode_framed(buf: bytes, profiles: Any, profile: Any, tz: str | None, max_frame_size: int,
+                   writer: Any, table: FrameTable, keys: Any, require_authentication: bool,
+                   framing: str) -> FrameTable:
+    """``framing="mbus"`` or ``"auto"``: the capture read by a
+    :class:`~amsparse.StreamDecoder` with that framing, one row per event that
+    is a frame (decoded, or rejected with its error), so a mixed HDLC/M-Bus
+    capture gives the rows the stream gives: segments, M-Bus messages and
+    block-transfer messages joined, keys and the framing switches alike."""
+    from ._stream import FrameDecoded, FrameRejected, StreamDecoder
+
+    dec = StreamDecoder(profiles, profile=profile, tz=tz, max_frame_size=max_frame_size,
+                        keys=keys, require_authentication=require_authentication, framing=framing)
+    if writer is not None:
+        add_frame, add_error = writer.add_frame, writer.add_error
+    else:
+        add_frame, add_error = table._append_frame, table._append_error
+    step = max(_CHUNK, 2 * max_frame_size)
+    n = len(buf)
+    for pos in range(0, n + 1, step):  # n + 1: the last (possibly empty) window flushes
+        events = dec.feed(buf[pos : pos + step]) if pos < n else []
+        if pos + step >= n:
+            events += dec.flush()
+        for ev in events:
+            if type(ev) is FrameDecoded:
+                add_frame(ev.frame)
+            elif type(ev) is FrameRejected:
+                add_error(ev.error)
+        if pos + step >= n:
+            break
+    table = writer.finish() if writer is not None else table._finish()
+    table.bytes_discarded += dec.bytes_discarded
+    return table
+
+
 def _p1_for(impl: Any) -> Any:
     """The P1 decoder twin that goes with the DLMS backend ``impl``."""
     if getattr(impl, "BACKEND", None) == "python":
@@ -735,6 +775,7 @@ def decode_batch(
     max_columns: int = MAX_COLUMNS,
     keys: Any = None,
     require_authentication: bool = False,
+    framing: str = "hdlc",
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -753,12 +794,18 @@ def decode_batch(
     frame that would add columns beyond it becomes an error row
     (``DecodeError``, status 8).  ``keys`` and ``require_authentication``
     apply to ciphered HDLC frames as in :func:`amsparse.decode_frame`
-    (docs/security.md)."""
+    (docs/security.md).  ``framing`` (a capture buffer only): ``"hdlc"``
+    (default), ``"mbus"`` or ``"auto"`` (HDLC and M-Bus side by side, the
+    framing may change anywhere) as for :class:`~amsparse.StreamDecoder`;
+    with ``"mbus"`` or ``"auto"`` the capture is read by a StreamDecoder, so
+    the table has one row per event that is a frame (segments and
+    block-transfer messages joined) -- the rows the stream gives."""
     from ._select import impl
 
     src = _capture_source(source)
     table = _decode_batch(src, profiles, profile, tz, impl, max_frame_size,
-                          max_columns, keys=keys, require_authentication=require_authentication)
+                          max_columns, keys=keys, require_authentication=require_authentication,
+                          framing=framing)
     if isinstance(src, _Frames) and src.timed and len(src.times) == len(table):
         table._receive = src.times  # one row per item, in order
     return table

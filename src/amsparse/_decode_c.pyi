@@ -75,6 +75,8 @@ def decode_run(
     event_cls: type,
     events: list[Any],
     reject: Callable[[list[Any], bytes, DecodeError], None],
+    keys: Any = None,
+    require_auth: bool = False,
 ) -> tuple[int, int, int]: ...
 
 # test hook: (CosemDateTime, aware datetime or None, epoch us) of a 12-byte clock

@@ -146,7 +146,8 @@ cdef object _frame_event(object cls, object frame, bytes raw):
     return o
 
 
-def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, list events, reject):
+def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, list events, reject,
+               keys=None, bint require_auth=False):
     """StreamDecoder's loop over the scanner's items, for the common case.
 
     From ``items[i]`` on, while the item is a frame (kind 1) without the HDLC
@@ -155,7 +156,9 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
     ``events``, or call ``reject(events, raw, error)`` on a DecodeError.
     Returns ``(next index, frames decoded, shared flags counted)``; the caller
     handles the item that stopped the run (discarded bytes, a rejected
-    candidate, a segment) the ordinary way.
+    candidate, a segment) the ordinary way.  ``keys`` / ``require_auth``:
+    ciphered frames are decrypted here too (the stream passes them when no
+    replay guard needs to see each frame).
     """
     cdef const unsigned char[::1] view
     cdef const unsigned char* base
@@ -181,7 +184,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
             shared += 1
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
-            frame = _decode_hdlc(raw, ps, prof, tz)
+            frame = _decode_hdlc(raw, ps, prof, tz, keys, require_auth)
         except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:

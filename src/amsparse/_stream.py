@@ -33,7 +33,7 @@ from ._model import Frame
 from ._options import check_size, prepare
 from ._scan_py import PrefixFcs
 from ._select import impl
-from ._stream_mbus import MBusStream, probe_framing
+from ._stream_mbus import MBusStream
 from ._stream_transport import StreamTransport
 
 __all__ = [
@@ -64,7 +64,8 @@ if _expected and _expected != SCAN_BACKEND:  # same guarantee as amsparse._selec
 
 #: at most this many discarded bytes are kept in :attr:`BytesDiscarded.data`
 DISCARD_KEEP = 64
-#: framing="auto" holds at most this many bytes while no valid frame has decided
+#: kept for compatibility: framing="auto" no longer holds bytes to decide (it
+#: reads HDLC and M-Bus side by side, see docs/transports.md)
 PROBE_MAX = 4096
 
 
@@ -188,19 +189,21 @@ class StreamDecoder:
     applied to ciphered pushes as in :func:`amsparse.decode_frame`; General
     Block Transfer messages spread over several HDLC frames are joined (a
     missing, repeated or out-of-order block rejects the whole message);
-    ``replay_guard=True`` rejects a ciphered push whose invocation counter does
-    not grow for its system title (:class:`amsparse.ReplayError`).
+    ``replay_guard=True`` rejects a ciphered push (a DLMS APDU, or a ciphered
+    P1 telegram) whose invocation counter does not grow for its system title
+    (:class:`amsparse.ReplayError`).
     ``framing``: ``"hdlc"`` (default), ``"mbus"`` (wired M-Bus long frames, see
-    docs/transports.md) or ``"auto"``: the first valid frame of either kind
-    decides, and the stream keeps that framing (bytes are held, at most
-    ``PROBE_MAX``, until one is seen).
+    docs/transports.md) or ``"auto"``: HDLC and M-Bus told apart by frame
+    validity, frame by frame, so the framing may change anywhere in the
+    stream (the bytes the HDLC scanner skips are hunted for M-Bus long
+    frames; what neither takes is discarded).
     """
 
     __slots__ = (
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_p1", "_tx", "_framing", "_mb", "_probe", "_probe_pos", "_prefix",
+        "_p1", "_tx", "_framing", "_mb", "_prefix",
     )
 
     def __init__(
@@ -231,8 +234,6 @@ class StreamDecoder:
         self.max_apdu_size = max_apdu_size
         self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
         self._framing = framing
-        self._probe = bytearray()
-        self._probe_pos = 0
         self._mb = None if framing == "hdlc" else MBusStream(
             self, FrameDecoded, FrameRejected, BytesDiscarded, DISCARD_KEEP, max_apdu_size)
         self._buf = bytearray()
@@ -270,16 +271,19 @@ class StreamDecoder:
                 max_telegram_size,
                 lambda raw: decode_telegram(raw, p1_profiles, tz=tz, keys=keys,
                                             require_authentication=require_authentication),
-                self._decoded, self._reject, self._discard, ciphered=keys is not None,
+                self._p1_decoded if replay_guard else self._decoded, self._reject, self._discard,
+                ciphered=keys is not None,
             )
+        if framing == "auto":  # the bytes the HDLC scanner skips go to the M-Bus hunter first
+            self._mb.noise = self._p1.feed if self._p1 is not None else self._discard  # type: ignore[union-attr]
 
     @property
     def buffered(self) -> int:
         """Bytes held, waiting for the rest of a frame (never more than
-        ``max_frame_size``; segments being reassembled are not counted).  With
-        ``framing="auto"`` undecided, the bytes held for the probe (at most
-        ``PROBE_MAX``); with M-Bus, the M-Bus frame being received."""
-        return len(self._buf) + len(self._probe) + (self._mb.pending if self._mb is not None else 0)
+        ``max_frame_size``; segments being reassembled are not counted), plus
+        with M-Bus or ``framing="auto"`` the M-Bus frame being received (at
+        most 517 bytes)."""
+        return len(self._buf) + (self._mb.pending if self._mb is not None else 0)
 
     @property
     def telegram_buffered(self) -> int:
@@ -294,7 +298,7 @@ class StreamDecoder:
     # -- the two entry points ------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview) -> list[Event]:
         """Add bytes; return the events they completed (possibly none)."""
-        if self._framing != "hdlc":
+        if self._framing == "mbus":
             return self._feed_other(data, False)
         n = len(data)
         if not n:
@@ -311,9 +315,12 @@ class StreamDecoder:
         rejected with :class:`~amsparse.IncompleteFrameError`, the rest is
         discarded; valid frames after a false start are still found) and an
         unfinished segment sequence.  The decoder can be fed again afterwards."""
-        if self._framing != "hdlc":
+        if self._framing == "mbus":
             return self._feed_other(b"", True)
         events = self._run(True) if self._buf else []
+        if self._mb is not None:  # auto: M-Bus bytes held and an unfinished M-Bus message
+            self._mb.hunt(events, b"", True)
+            self._mb._break(events, "stream ended inside an M-Bus message")
         if self._p1 is not None:
             self._p1.flush(events)
         self._prefix.drop(len(self._buf))
@@ -328,25 +335,16 @@ class StreamDecoder:
 
     # -- internals -----------------------------------------------------------------
     def _feed_other(self, data: bytes | bytearray | memoryview, final: bool) -> list[Event]:
-        """M-Bus streams, and "auto" until the first valid frame decides."""
+        """framing="mbus": M-Bus long frames only."""
         self.bytes_fed += len(data)
-        if self._framing == "mbus":
-            return self._mb.feed(data, final)  # type: ignore[union-attr]
-        self._probe += data
-        choice, self._probe_pos = probe_framing(self._probe, final, self._probe_pos)
-        if choice is None:
-            if len(self._probe) < PROBE_MAX and not final:
-                return []
-            choice = "hdlc"
-        held = bytes(self._probe)
-        self._probe = bytearray()
-        self._framing = choice
-        self.bytes_fed -= len(held)  # counted again below
-        if choice == "mbus":
-            self.bytes_fed += len(held)
-            return self._mb.feed(held, final)  # type: ignore[union-attr]
-        events = self.feed(held) if held else []
-        return events + self.flush() if final else events
+        return self._mb.feed(data, final)  # type: ignore[union-attr]
+
+    def _other_framing(self, events: list[Event]) -> None:
+        """framing="auto": an M-Bus frame arrived; an unfinished HDLC segment
+        sequence or block-transfer message cannot continue across it."""
+        if self._seg_addr is not None:
+            self._break(events, "HDLC segment sequence interrupted by an M-Bus frame")
+        self._tx.interrupt(lambda r, e: self._reject(events, r, e), "an M-Bus frame")
 
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
@@ -358,7 +356,10 @@ class StreamDecoder:
         i = 0
         n = len(items)
         p1 = self._p1
+        mb = self._mb  # framing="auto": the M-Bus hunter takes the bytes the scanner skips
         while i < n:
+            if mb is not None and items[i][0] != 0 and mb.busy:
+                mb.interrupt(events, "an HDLC frame")
             if p1 is not None and p1.active and items[i][0] != 0:
                 p1.interrupt(events)  # an HDLC frame inside an unfinished telegram
             if decode_run is not None and self._seg_addr is None:
@@ -366,6 +367,7 @@ class StreamDecoder:
                 i, decoded, shared_flags = decode_run(
                     buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
                     FrameDecoded, events, self._run_reject,
+                    *(self._tx.run_keys if not self._tx.raws else ()),  # keys: ciphered frames in the loop too
                 )
                 self.frames_decoded += decoded
                 self.shared_flags += shared_flags
@@ -377,6 +379,9 @@ class StreamDecoder:
                 if self._seg_addr is not None and self._seg_broken is None and buf[start:stop].strip(b"\x7e"):
                     # bytes lost between two segments: a segment may be missing
                     self._seg_broken = "bytes were lost inside it"
+                if mb is not None:
+                    mb.hunt(events, bytes(buf[start:stop]))
+                    continue
                 if p1 is not None:  # the telegram hunter reports what it does not take
                     p1.feed(events, bytes(buf[start:stop]))
                     continue
@@ -396,6 +401,11 @@ class StreamDecoder:
                     self._reset_segments()
                     self._reject(events, raw, e)
             else:
+                q = mb.first_frame(buf, start + 1, stop) if mb is not None else None
+                if q is not None:  # auto: an HDLC frame cut short by M-Bus frames
+                    self._reject(events, raw[: q - start], _hdlc_error(buf, start, prefix))
+                    mb.hunt(events, bytes(buf[q:stop]))  # type: ignore[union-attr]
+                    continue
                 self._reject(events, raw, _hdlc_error(buf, start, prefix))
         if resume:
             del buf[:resume]
@@ -405,7 +415,8 @@ class StreamDecoder:
         return events
 
     def _run_reject(self, events: list[Event], raw: bytes, error: BaseException) -> None:
-        # decode_run knows no keys and no block transfer: hand such frames on
+        # block transfer, ciphered frames decode_run did not decrypt (no keys
+        # given to it: replay guard, or a GBT message pending): hand them on
         if self._tx.claims(raw):
             self._frame(raw, events)
         else:
@@ -425,6 +436,12 @@ class StreamDecoder:
     def _decoded(self, events: list[Event], frame: Frame, raw: bytes) -> None:
         self.frames_decoded += 1
         events.append(FrameDecoded(frame, raw))
+
+    def _p1_decoded(self, events: list[Event], frame: Frame, raw: bytes) -> None:
+        # replay_guard: a ciphered P1 telegram's invocation counter must grow per
+        # system title, as a ciphered DLMS push's (one counter per title for both)
+        self._tx._deliver(frame, raw, lambda f, r: self._decoded(events, f, r),
+                          lambda r, e: self._reject(events, r, e))
 
     def _reset_segments(self) -> None:
         self._seg_addr = None
@@ -487,6 +504,7 @@ class StreamDecoder:
             return
         apdu = b"".join(self._seg_parts)
         whole = b"".join(self._seg_raws)
+        address = _decode_py.parse_hdlc(self._seg_raws[0])[:3]
         self._reset_segments()
         try:
             frame = impl.decode_apdu(apdu, self._profiles, source=src, keys=self._tx.keys,
@@ -494,7 +512,11 @@ class StreamDecoder:
         except Exception as e:  # any failure is this frame's rejection
             self._reject(events, whole, e)
         else:
-            self._decoded(events, frame, whole)
+            # the first segment's HDLC address, as decode_frame gives it for one frame;
+            # the replay guard sees a ciphered reassembled APDU like a single frame
+            object.__setattr__(frame, "address", address)
+            self._tx._deliver(frame, whole, lambda f, r: self._decoded(events, f, r),
+                              lambda r, e: self._reject(events, r, e))
 
     def _single(self, raw: bytes, events: list[Event]) -> None:
         # ciphered pushes and general-block-transfer blocks (amsparse._transport)

@@ -10,6 +10,14 @@ quirk, see :mod:`._mbus`); single-character acks (``E5``) and short frames
 noise.  Memory: the buffer never holds more than one frame being received
 (at most 4 + 511 + 2 bytes) plus the segments of one message
 (``max_apdu_size``).
+
+``framing="auto"``: the StreamDecoder's HDLC scanner reads the stream and
+hands the bytes it skips (everything that is not an HDLC frame or a
+candidate with a good header checksum) to :meth:`MBusStream.hunt`, so the
+framing may change anywhere, as often as it likes: a valid HDLC frame is
+taken by the scanner, a valid M-Bus frame among the skipped bytes by this
+hunter, and what neither takes is reported as discarded bytes.  A frame of
+the other framing ends an unfinished message of this one (rejected whole).
 """
 
 from __future__ import annotations
@@ -39,15 +47,27 @@ class MBusStream:
         self.seg_raws: list[bytes] = []
         self.blocks = BlockAssembler(max_apdu_size)
         self.block_raws: list[bytes] = []
-        self.frames = 0  # valid M-Bus frames seen (auto-detection)
+        self.frames = 0  # valid M-Bus frames seen
+        #: framing="auto": bytes that are no M-Bus frame go to this
+        #: ``(events, data)`` callable (the stream's P1 hunter or discard
+        #: event) instead of a BytesDiscarded event built here
+        self.noise: Any = None
 
     @property
     def pending(self) -> int:
         return len(self.buf)
 
     # -- events ----------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Bytes held or a message under way (auto mode: an HDLC frame ends them)."""
+        return bool(self.buf or self.seg_raws or self.block_raws)
+
     def _discard(self, events: list[Any], data: bytes | bytearray) -> None:
         if not data:
+            return
+        if self.noise is not None:
+            self.noise(events, bytes(data))
             return
         self.owner.bytes_discarded += len(data)
         last: Any = events[-1] if events else None
@@ -66,46 +86,81 @@ class MBusStream:
 
     # -- input -----------------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview, final: bool = False) -> list[Any]:
-        self.buf += data
         events: list[Any] = []
+        self.hunt(events, data, final)
+        if final:
+            self._break(events, "stream ended inside an M-Bus message")
+        return events
+
+    def interrupt(self, events: list[Any], why: str) -> None:
+        """Auto mode, a frame of the other framing arrived: the bytes held
+        cannot become an M-Bus frame any more (they are noise) and an
+        unfinished message is rejected."""
+        self.hunt(events, b"", True)
+        self._break(events, f"M-Bus message interrupted by {why}")
+
+    def hunt(self, events: list[Any], data: bytes | bytearray | memoryview, final: bool = False) -> None:
+        """Find the long frames in the bytes held plus ``data``; with
+        ``final``, no more bytes follow these (incomplete candidates are noise)."""
+        self.buf += data
         buf = self.buf
         n = len(buf)
         pos = 0
         noise = 0  # start of the current run of discarded bytes
         while pos < n:
-            b = buf[pos]
-            if b == 0x68:
-                try:
-                    end, _c, _a, ci, ds, de = parse_long(buf, pos, n, wait=not final)
-                except IncompleteFrameError:
-                    if final:
-                        pos += 1
-                        continue
-                    break  # wait for the rest (at most MAX_FRAME bytes are held)
-                except ChecksumError as e:
-                    # start, length and stop byte hold: a damaged frame, not noise
-                    self._discard(events, buf[noise:pos])
-                    stop = e.offset + 2 if e.offset is not None else pos + 1
-                    self._reject(events, bytes(buf[pos:stop]), e)
-                    self._break(events, "M-Bus message broken by a damaged frame")
-                    pos = noise = stop
-                    continue
-                except FrameError:
+            pos = buf.find(b"\x68", pos)
+            if pos < 0:
+                pos = n
+                break
+            try:
+                end, _c, _a, ci, ds, de = parse_long(buf, pos, n, wait=not final)
+            except IncompleteFrameError:
+                if final:
                     pos += 1
                     continue
+                break  # wait for the rest (at most MAX_FRAME bytes are held)
+            except ChecksumError as e:
+                # start, length and stop byte hold: a damaged frame, not noise
                 self._discard(events, buf[noise:pos])
-                self.frames += 1
-                self._segment(events, bytes(buf[pos:end]), ci, ds - pos, de - pos)
-                pos = noise = end
+                stop = e.offset + 2 if e.offset is not None else pos + 1
+                self._reject(events, bytes(buf[pos:stop]), e)
+                self._break(events, "M-Bus message broken by a damaged frame")
+                pos = noise = stop
                 continue
-            pos += 1
+            except FrameError:
+                pos += 1
+                continue
+            self._discard(events, buf[noise:pos])
+            self.frames += 1
+            if self.noise is not None:  # auto: this frame ends an unfinished HDLC message
+                self.owner._other_framing(events)
+            self._segment(events, bytes(buf[pos:end]), ci, ds - pos, de - pos)
+            pos = noise = end
+            continue
         if final:
             pos = n
         self._discard(events, buf[noise:pos])
         del buf[:pos]
-        if final:
-            self._break(events, "stream ended inside an M-Bus message")
-        return events
+
+    @staticmethod
+    def first_frame(buf: bytes | bytearray, start: int, stop: int) -> int | None:
+        """Auto mode: where in ``buf[start:stop]`` (the body of an HDLC
+        candidate the scanner rejected: a frame cut short by a framing switch)
+        the first M-Bus long frame starts -- complete and valid, or with a
+        valid header and its end still to come; None when none does."""
+        n = len(buf)
+        q = buf.find(b"\x68", start, stop)
+        while q >= 0:
+            if n - q >= 4:
+                try:
+                    parse_long(buf, q, n, wait=True)
+                    return q
+                except IncompleteFrameError:
+                    return q
+                except DecodeError:
+                    pass
+            q = buf.find(b"\x68", q + 1, stop)
+        return None
 
     def _break(self, events: list[Any], why: str) -> None:
         raws = self.seg_raws + self.block_raws
@@ -165,40 +220,4 @@ class MBusStream:
                     lambda r, e: self._reject(events, r, e))
 
 
-def probe_framing(buf: bytes | bytearray, final: bool, start: int = 0) -> tuple[str | None, int]:
-    """``("hdlc" | "mbus", _)``: the framing of the first valid frame in
-    ``buf[start:]``; ``(None, resume)`` while the first candidate is still
-    incomplete (or none was found): bytes before ``resume`` need no second look."""
-    from ._decode_py import parse_hdlc
-
-    n = len(buf)
-    i = start
-    while i < n:
-        b = buf[i]
-        if b == 0x68:
-            try:
-                parse_long(buf, i, n, wait=not final)
-                return "mbus", i
-            except IncompleteFrameError:
-                return None, i
-            except DecodeError:
-                pass
-        elif b == 0x7E:
-            if i + 2 >= n:
-                return None, i
-            if buf[i + 1] & 0xF0 == 0xA0:
-                total = (((buf[i + 1] & 0x07) << 8) | buf[i + 2]) + 2
-                if i + total > n:
-                    if not final:
-                        return None, i
-                else:
-                    try:
-                        parse_hdlc(bytes(buf[i : i + total]))
-                        return "hdlc", i
-                    except DecodeError:
-                        pass
-        i += 1
-    return None, n
-
-
-__all__ = ["MAX_FRAME", "MBusStream", "probe_framing"]
+__all__ = ["MAX_FRAME", "MBusStream"]

@@ -36,7 +36,7 @@ def _apdu_start(raw: bytes) -> tuple[int, int, int, tuple[int, int, int]] | None
 
 
 class StreamTransport:
-    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src", "address")
+    __slots__ = ("keys", "require_auth", "replay_guard", "last_ic", "gbt", "raws", "src", "address", "_seen", "run_keys")
 
     def __init__(self, keys: Any, require_auth: bool, replay_guard: bool, max_apdu_size: int) -> None:
         self.keys = keyring(keys)
@@ -47,6 +47,12 @@ class StreamTransport:
         self.raws: list[bytes] = []
         self.src = -1
         self.address: tuple[int, int, int] | None = None
+        # the last frame claims() parsed and what it found: take() on the same
+        # frame object does not parse its header (and FCS) a second time
+        self._seen: tuple[bytes | None, Any] = (None, None)
+        #: what the compiled decode_run gets to decrypt single frames itself:
+        #: nothing when the replay guard must see every ciphered frame
+        self.run_keys: tuple[Any, ...] = () if replay_guard or self.keys is None else (self.keys, require_auth)
 
     @property
     def pending(self) -> int:
@@ -54,13 +60,18 @@ class StreamTransport:
 
     def claims(self, raw: bytes) -> bool:
         """The frame is a ciphered/GBT one (or a GBT message is under way)."""
-        return bool(self.raws) or _apdu_start(raw) is not None
+        where = _apdu_start(raw)
+        self._seen = (raw, where)
+        return bool(self.raws) or where is not None
 
     def take(self, raw: bytes, impl: Any, kw: dict[str, Any], profiles: Any,
              decoded: Callable[[Any, bytes], None], reject: Callable[[bytes, DecodeError], None]) -> bool:
         """Handle one unsegmented HDLC frame; False: not ours, decode it the
         ordinary way."""
-        where = _apdu_start(raw)
+        seen, where = self._seen
+        self._seen = (None, None)
+        if seen is not raw:
+            where = _apdu_start(raw)
         if self.raws and (where is None or raw[where[0]] != 0xE0):
             self._drop(reject, "general-block-transfer message interrupted by another frame")
         if where is None:
@@ -119,6 +130,11 @@ class StreamTransport:
         self.raws = []
         self.gbt.reset()
         reject(whole, BlockTransferError(f"{why} ({n} block frame(s) dropped)"))
+
+    def interrupt(self, reject: Callable[[bytes, DecodeError], None], by: str) -> None:
+        """A frame of another framing arrived (StreamDecoder framing="auto")."""
+        if self.raws:
+            self._drop(reject, f"general-block-transfer message interrupted by {by}")
 
     def flush(self, reject: Callable[[bytes, DecodeError], None]) -> None:
         if self.raws:
