@@ -137,7 +137,8 @@ cdef str _N_METER_ID = "meter_id"
 
 _FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
                 "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings", "security")
+                "_raws", "_scalers", "_units", "_values", "_readings", "security",
+                "received")
 cdef tuple _FRAME_DESCR = ()
 cdef bint _FAST_FRAME = False
 if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
@@ -155,6 +156,7 @@ cdef object _new_frame(tuple fields):
     for k in range(16):
         ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
     ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)  # security: a plain telegram has none
+    ams_p1_set_slot(<PyObject*>PyTuple_GET_ITEM(_FRAME_DESCR, 17), o, None)  # received: set by amsparse.io
     return o
 
 
