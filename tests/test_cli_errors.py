@@ -198,3 +198,34 @@ def test_subprocess_exit_codes(tmp_path: Path) -> None:
     assert r.returncode == 0 and r.stderr == b""
     r = run("-", stdin=(GOOD[0] + "\nnot hex\n").encode())
     assert r.returncode == 1 and r.stderr == b"stdin:2: not hex: 'n' at character 1\n"
+
+
+def test_hex_file_bad_first_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A typo on the very first line does not turn the file into 'binary noise'."""
+    p = tmp_path / "frames.hex"
+    p.write_text(GOOD[0][:6] + "g" + GOOD[0][7:] + "\n" + GOOD[1] + "\n" + GOOD[2] + "\n")
+    rc, out, err = _run(capsys, str(p))
+    assert rc == 1 and err == f"{p}:1: not hex: 'g' at character 7\n"
+    assert "2 frame(s) decoded, 1 rejected." in out
+
+
+def test_hex_file_with_a_non_ascii_byte(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    p = tmp_path / "frames.hex"
+    p.write_bytes(GOOD[0].encode() + b"\n" + GOOD[1][:4].encode() + b"\xe9" + GOOD[1][5:].encode()
+                  + b"\n" + GOOD[2].encode() + b"\n")
+    rc, out, err = _run(capsys, str(p))
+    assert rc == 1 and err == f"{p}:2: not hex: byte 0xE9 at character 5\n"
+    assert "2 frame(s) decoded, 1 rejected." in out
+
+
+def test_report_missing_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`report` shares decode's input helpers, and their errors."""
+    assert main(["report", str(tmp_path / "nothere.hex")]) == 2
+    assert _one_line(capsys.readouterr().err) == f"amsparse: no such file, and not a hex frame: {tmp_path / 'nothere.hex'}"
+
+
+def test_report_skips_a_bad_hex_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    p = tmp_path / "frames.hex"
+    p.write_text(GOOD[0] + "\nzz\n" + GOOD[1] + "\n")
+    assert main(["report", str(p), "--json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err

@@ -52,8 +52,10 @@ EXIT_HELP = """exit status:
      unreadable file, empty input"""
 
 
-class _InputError(Exception):
-    """A usage or input error of ``decode``: one line on stderr, exit 2."""
+class _InputError(ValueError):
+    """A usage or input error of ``decode``: one line on stderr, exit 2 (a
+    ValueError, so the subcommands that share the input helpers map it to
+    their usage exit code too)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -191,7 +193,8 @@ def _hex_problem(text: str) -> str | None:
     """Why ``text`` (cleaned by _clean_hex) is not hex, ``None`` if it is."""
     for col, ch in enumerate(text, 1):
         if ch not in _HEX_DIGITS:
-            return f"not hex: {ch!r} at character {col}"
+            what = repr(ch) if ch.isascii() and ch.isprintable() else f"byte 0x{ord(ch):02X}"
+            return f"not hex: {what} at character {col}"
     if len(text) % 2:
         return f"not hex: an odd number of digits ({len(text)})"
     return None
@@ -222,21 +225,24 @@ def _undecided(head: bytes) -> bool:
     return not lines[-1] or lines[-1].lstrip()[:1] == b"#" or not lines[-1].strip()
 
 
+_TEXT_BYTES = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
+
+
 def _is_hex_text(head: bytes) -> bool:
-    """A hex capture: its first line that is not blank or a comment is hex
-    (a raw capture starts with a 0x7E flag or noise, a P1 telegram with '/').
-    Later lines that are not hex are reported one by one."""
-    if b"\0" in head:
+    """A hex capture: text (at most 1% of the bytes outside printable ASCII,
+    no NUL) whose lines with content are at least half hex (lines of at
+    least 90% hex digits).  A raw capture has control bytes throughout; a P1 telegram's
+    lines (``/ISk5...``, ``1-0:1.8.1(000301.548*kWh)``) are not hex.  A bad
+    line, even the first, is reported and the other lines are decoded."""
+    if not head or b"\0" in head:
+        return not head
+    if sum(1 for b in head if b not in _TEXT_BYTES) * 100 > len(head):
         return False
-    try:
-        text = head.decode("ascii")
-    except UnicodeDecodeError:
-        text = None
-    for line in head.decode("ascii", "replace").splitlines():
-        line = _clean_hex(line)
-        if line:
-            return set(line) <= _HEX_DIGITS
-    return text is not None  # blank lines and comments only: a hex file with no frame
+    lines = [x for x in map(_clean_hex, head.decode("ascii", "replace").splitlines()) if x]
+    if not lines:
+        return True  # blank lines and comments only: a hex file with no frame
+    hexish = sum(1 for x in lines if sum(c in _HEX_DIGITS for c in x) * 10 >= len(x) * 9)
+    return hexish * 2 >= len(lines)
 
 
 def _open_input(arg: str | None) -> tuple[str, Any, BinaryIO | None]:
@@ -295,9 +301,9 @@ def _events(fh: BinaryIO, label: str, profiles: ProfileSet, kw: dict[str, Any]) 
                 pending += data
                 *done, pending = pending.split(b"\n")
                 for line in done:
-                    yield line.decode("ascii", "replace")
+                    yield line.decode("latin-1")  # one character per byte: a bad byte is named
             if pending:
-                yield pending.decode("ascii", "replace")
+                yield pending.decode("latin-1")
 
         for lab, data in _units_from_lines(lines(), label):
             yield lab, data
