@@ -39,7 +39,6 @@ from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
 from ._select import impl, p1_impl
 
-_HEX = set(string.hexdigits + " \t\r\n:")
 _HEX_DIGITS = frozenset(string.hexdigits)
 #: bytes read from a file or stdin at a time
 CHUNK = 1 << 16
@@ -453,6 +452,8 @@ def _decode(args: argparse.Namespace, profiles: ProfileSet, kw: dict[str, Any], 
             else:
                 _print_table(frame, lab, out)
         end_noise()
+    except BrokenPipeError:  # our output closed: main() ends quietly
+        raise
     except OSError as e:  # a read error in the middle of a file or stdin
         end_noise()
         err.write(f"amsparse: cannot read {_escape(label)}: {e.strerror or e}\n")
