@@ -45,7 +45,7 @@ def load() -> list[dict[str, Any]]:
             continue
         raw = bytes.fromhex(r["hex"])
         f = amsparse.decode_telegram(raw)
-        power = f.get("active_power_import")
+        power = f.value("active_power_import")
         out.append({"id": r["id"], "raw": raw, "text": raw.decode("latin-1"), "spec": SPECS[r["id"]],
                     "power": power})
     return out
@@ -97,7 +97,7 @@ def contenders() -> tuple[list[tuple[str, Callable[[dict[str, Any]], Any], Calla
             continue
         dec = mod.decode_telegram
         out.append((f"amsparse decode_telegram ({label})", lambda t, d=dec: d(t["raw"]),
-                    lambda t, d=dec: d(t["raw"]).get("active_power_import")))
+                    lambda t, d=dec: d(t["raw"]).value("active_power_import")))
     return out, missing
 
 

@@ -96,6 +96,19 @@ def expected_values(raw: bytes) -> dict[str, Any]:
     return out
 
 
+def without_received(values: dict[str, Any]) -> dict[str, Any]:
+    """A live frame's JSON ``values`` as decode_frame of its bytes gives them:
+    the receive time a live reader stamps removed (and the timestamp taken
+    from it when the frame has no time of its own)."""
+    out = dict(values)
+    received = out.pop("received", None)
+    if received is not None:
+        assert _dt.datetime.fromisoformat(received).utcoffset() == _dt.timedelta(0)
+        if out.get("timestamp") == received:
+            out["timestamp"] = None
+    return out
+
+
 def check_json_lines(lines: list[str], frames: list[bytes]) -> None:
     """Each line is the JSON of the matching frame, value by value."""
     import amsparse
@@ -108,6 +121,14 @@ def check_json_lines(lines: list[str], frames: list[bytes]) -> None:
         assert got["meter_id"] == want.meter_id
         exp = expected_values(raw)
         assert set(got["values"]) == set(exp)
+        # a live reader stamps the receive time (captures read as files do not);
+        # it is the frame's timestamp only when the frame has no time of its own
+        received = got["values"].pop("received")
+        assert received is None or _dt.datetime.fromisoformat(received).utcoffset() == _dt.timedelta(0)
+        if exp["timestamp"] is None:
+            exp["timestamp"] = received
+        assert got["timestamp"] == exp["timestamp"]
+        del exp["received"]
         for k, v in exp.items():
             assert got["values"][k] == v, (k, got["values"][k], v)
 

@@ -310,7 +310,7 @@ def test_real_list3_captures() -> None:
     accts = EnergyAccounts("Europe/Oslo")
     for i in ids:
         accts.update(amsparse.decode_frame(frames[i]))
-    regs = {i: amsparse.decode_frame(frames[i]).get("active_energy_import") for i in ids}
+    regs = {i: amsparse.decode_frame(frames[i]).value("active_energy_import") for i in ids}
     aid = accts.meters["7359992890497997"]
     assert [(h.start_time.isoformat(), h.import_wh) for h in aid.hours] == [
         ("2025-12-14T16:00:00+01:00", regs["aid-list3-03"] - regs["aid-list3-01"])]

@@ -87,7 +87,7 @@ def batch(impl):  # type: ignore[no-untyped-def]
 
 
 def _vals(frame):  # type: ignore[no-untyped-def]
-    return tuple(r.value for r in frame)
+    return tuple(r.value for r in frame.readings)
 
 
 def _kinds(events):  # type: ignore[no-untyped-def]
@@ -131,8 +131,8 @@ def test_f1_stream_survives_any_exception(stream) -> None:  # type: ignore[no-un
     dec = stream(ps)
     events = dec.feed(GOOD_A + F1_FRAME + GOOD_B)
     assert _kinds(events) == ["FrameDecoded", "FrameRejected", "FrameDecoded"]
-    assert events[0].frame.get("active_power_import") == 1111
-    assert events[2].frame.get("active_power_import") == 2222
+    assert events[0].frame.value("active_power_import") == 1111
+    assert events[2].frame.value("active_power_import") == 2222
     err = events[1].error
     assert type(err) is UnexpectedError and isinstance(err, DecodeError)
     assert "ValueError" in str(err) and type(err.cause) is ValueError
@@ -194,7 +194,7 @@ def test_f5_unfinished_sequence_then_complete_push(stream) -> None:  # type: ign
     events = dec.feed(segs[0] + segs[1] + GOOD_A)
     assert _kinds(events) == ["FrameRejected", "FrameDecoded"]
     assert isinstance(events[0].error, SegmentedFrameError) and events[0].raw == segs[0] + segs[1]
-    assert events[1].raw == GOOD_A and events[1].frame.get("active_power_import") == 1111
+    assert events[1].raw == GOOD_A and events[1].frame.value("active_power_import") == 1111
     # a new sequence (same addresses) also starts fresh
     events = dec.feed(segs[0] + b"".join(segs))
     assert _kinds(events) == ["FrameRejected", "FrameDecoded"]
@@ -465,7 +465,7 @@ def test_f13_a_name_sent_twice_first_wins_everywhere(impl, batch) -> None:  # ty
     for _ in range(2):  # the second decode takes the plan/template path
         f = impl.decode_frame(F13_TWICE)
         assert f.as_dict()["active_power_import"] == 0x6F == 111
-        assert f.get("active_power_import") == 111 and f["active_power_import"].value == 111
+        assert f.value("active_power_import") == 111 and f["active_power_import"].value == 111
     t = batch([F13_TWICE])
     assert list(t.columns["active_power_import"]) == [111.0]
 
@@ -478,7 +478,7 @@ def test_f14_nested_values_are_immutable_public_types(impl) -> None:  # type: ig
     ])])))
     for frame in (F8_NESTED, nested, F8_NESTED, nested):  # twice each: object and cached paths
         f = impl.decode_frame(frame)
-        v = f.get("active_power_import")
+        v = f.value("active_power_import")
         r = f["active_power_import"]
         assert type(v) is tuple and r.raw == v
 
@@ -488,8 +488,8 @@ def test_f14_nested_values_are_immutable_public_types(impl) -> None:  # type: ig
             return x is None or type(x) in (bytes, str, int, bool, float)
 
         assert public(v)
-    assert impl.decode_frame(F8_NESTED).get("active_power_import") == (b"\x01\x02",)
-    assert impl.decode_frame(nested).get("active_power_import") == (b"\x01\x02", (7, "ab"), True, None)
+    assert impl.decode_frame(F8_NESTED).value("active_power_import") == (b"\x01\x02",)
+    assert impl.decode_frame(nested).value("active_power_import") == (b"\x01\x02", (7, "ab"), True, None)
 
 
 # --------------------------------------------------------------------------- F9 (profiles)

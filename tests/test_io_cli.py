@@ -341,10 +341,10 @@ def test_cli_read_terminal_view(tmp_path: Path) -> None:
     last = " ".join(text.rsplit("meter    ", 1)[1].split())
     want = amsparse.decode_frame(frames[-1])
     hourly = amsparse.decode_frame(l3[0])
-    assert f"power import {want.get('active_power_import'):g} W export {want.get('active_power_export'):g} W" in last
-    assert f"voltage L1 {want.get('voltage_l1'):g} V L2 {want.get('voltage_l2'):g} V" in last
-    assert f"current L1 {want.get('current_l1'):g} A" in last
-    assert f"hourly Aimport {hourly.get('active_energy_import'):g}" in last
+    assert f"power import {want.value('active_power_import'):g} W export {want.value('active_power_export'):g} W" in last
+    assert f"voltage L1 {want.value('voltage_l1'):g} V L2 {want.value('voltage_l2'):g} V" in last
+    assert f"current L1 {want.value('current_l1'):g} A" in last
+    assert f"hourly Aimport {hourly.value('active_energy_import'):g}" in last
     assert f"clock {hourly.meter_time.isoformat()}" in last
     assert f"frames {len(frames)} decoded, 0 rejected" in last
 

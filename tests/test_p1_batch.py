@@ -57,4 +57,4 @@ def test_public_decode_batch() -> None:
     table = amsparse.decode_batch(t * 3)
     assert len(table) == 3 and table.meter_time[0] == table.meter_time[2]
     f = amsparse.decode_telegram(t)
-    assert table["active_power_import"][0] == f.get("active_power_import")
+    assert table["active_power_import"][0] == f.value("active_power_import")

@@ -22,7 +22,7 @@ def test_telegram_file_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     rc = main(["decode", str(f), "--json"])
     out, err = capsys.readouterr()
     rows = [json.loads(line) for line in out.splitlines()]
-    assert rc == 0 and [r["profile"] for r in rows] == ["dsmr-5", "be-emucs"]
+    assert rc == 1 and [r["profile"] for r in rows] == ["dsmr-5", "be-emucs"]  # one rejected: exit 1
     assert rows[0]["values"]["active_power_import"] == 244
     assert rows[0]["values"]["meter_time"] == "2017-01-02T19:20:02+01:00"
     assert rows[1]["values"]["mbus2_value"] == 8.579

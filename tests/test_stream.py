@@ -521,9 +521,12 @@ def test_cli_raw_capture(tmp_path, capsys):
 
     p = tmp_path / "cap.bin"
     p.write_bytes(b"\x00\xff" + b"".join(FRAMES[:3]) + bad_fcs(FRAMES[3]))
-    assert main(["decode", str(p), "--json"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 3
+    assert main(["decode", str(p), "--json"]) == 1  # a frame rejected: exit 1
+    out, err = capsys.readouterr()
+    assert len(out.strip().splitlines()) == 3
+    # the two leading bytes are noise skipped, not a rejected frame; the bad FCS is rejected
+    assert "skipped 2 bytes of noise at offset 0" in err
+    assert "rejected at offset " + str(2 + sum(map(len, FRAMES[:3]))) + " (ChecksumError)" in err
 
 
 def test_false_start_resolved_at_flush():

@@ -149,8 +149,8 @@ def test_kamstrup_omnipower_values_are_plausible(impl) -> None:
     assert f.profile_id.startswith("kamstrup") and f.list_version == "Kamstrup_V0001"
     assert f.security.authenticated and f.security.manufacturer == "KAM"
     for ph in (1, 2, 3):
-        assert 200 <= f.get(f"voltage_l{ph}") <= 260
-        assert 0 <= f.get(f"current_l{ph}") < 100
+        assert 200 <= f.value(f"voltage_l{ph}") <= 260
+        assert 0 <= f.value(f"current_l{ph}") < 100
     assert f.header_time is not None and (f.header_time.year, f.header_time.month) == (2026, 3)
     # without the authentication key: same values, not authenticated
     g = _decode(impl, rec, keys=_keys(rec, auth=False))
@@ -485,7 +485,7 @@ def test_batch_applies_keys(impl) -> None:  # type: ignore[no-untyped-def]
     for source in ([raw, plain, raw], raw + plain + raw):
         table = _decode_batch(source, None, None, None, impl, keys=keys)
         assert len(table) == 3 and all(table.status[i] == 0 for i in range(3))
-        assert table.columns["voltage_l1"][0] == want.get("voltage_l1")
+        assert table.columns["voltage_l1"][0] == want.value("voltage_l1")
         table = _decode_batch(source, None, None, None, impl)  # no key: rejected rows, never values
         assert [table.status[i] != 0 for i in range(3)] == [True, False, True]
         assert "KeyRequiredError" in table.errors[0]

@@ -104,6 +104,10 @@ def exit_code(e: BaseException) -> int | None:
         return EXIT_PERMISSION
     if isinstance(e, (ValueError, TypeError)) and not isinstance(e, UnicodeError):
         return EXIT_USAGE  # unknown --profile id, keys= unsupported, bad option values
+    from ._options import UnknownZoneError
+
+    if isinstance(e, UnknownZoneError):
+        return EXIT_USAGE  # --tz Mars/Olympus
     return None
 
 

@@ -62,7 +62,7 @@ def _accounts(args: argparse.Namespace) -> _energy.EnergyAccounts:
                     accts.feed_table(decode_batch(data, **kw))
                     continue
                 units = list(_units_from_text(data.decode("ascii", "replace"), label))
-            accts.feed_table(decode_batch([d for _l, d in units], **kw))
+            accts.feed_table(decode_batch([d for _l, d in units if isinstance(d, bytes)], **kw))
             continue
         # without numpy: the live path, frame by frame (hex lines decoded one by
         # one, a raw capture through the stream decoder a chunk at a time)

@@ -6,7 +6,8 @@
 # an atomic Frame leaves the GC's lists.  See docs/internals.md "Frames without __init__".
 _FRAME_SLOTS = ("profile_id", "list_name", "list_version", "meter_id", "meter_type",
                 "header_clock", "header_time", "invoke_id", "address", "_names", "_obis",
-                "_raws", "_scalers", "_units", "_values", "_readings", "security")
+                "_raws", "_scalers", "_units", "_values", "_readings", "security",
+                "received")
 cdef tuple _FRAME_DESCR = ()
 cdef bint _FAST_FRAME = False
 if (getattr(Frame, "__slots__", None) == _FRAME_SLOTS
@@ -24,5 +25,6 @@ cdef object _new_frame(tuple fields):
     for k in range(16):
         ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, k), o, <object>PyTuple_GET_ITEM(fields, k))
     ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 16), o, None)   # security: set by _transport
+    ams_set_slot(PyTuple_GET_ITEM(_FRAME_DESCR, 17), o, None)   # received: set by amsparse.io
     ams_untrack_atomic_obj(o, fields)
     return o

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple, Union
 
@@ -291,6 +292,11 @@ class Reading:
     ``datetime`` (``None`` when the clock cannot be read as one: wildcards,
     invalid clock).  ``obis`` is ``None`` for a value the frame sent without an
     OBIS code and the profile does not name.
+
+    ``quality`` is ``None`` for a measured value, or ``"not_measured"`` for a
+    placeholder the meter sends for a phase it does not measure: the phase-2
+    values (``voltage_l2``, ``current_l2``...) reading exactly 0 on a 3-phase
+    3-wire meter (IT/delta grid, see :attr:`Frame.wiring`).
     """
 
     obis: ObisCode | None
@@ -299,6 +305,7 @@ class Reading:
     scaler: int
     unit: Unit | int | None
     value: Value
+    quality: str | None = None
 
     def decimal(self):  # type: ignore[no-untyped-def]
         """The exact scaled value as a :class:`decimal.Decimal` (numbers only)."""
@@ -327,6 +334,35 @@ def _unit(code: int) -> Unit | int | None:
 
 # --------------------------------------------------------------------------- frames
 
+_NOT_MEASURED = "not_measured"
+_PHASE2 = re.compile(r"_l2(?:_|$)")
+# meter types whose wiring is known (docs/reading-names.md, "3-wire meters")
+_WIRING_BY_TYPE = {
+    # Aidon
+    "6515": "1-phase", "6525": "3-wire", "6534": "4-wire", "6540": "3-wire", "6550": "4-wire",
+    # Kaifa
+    "MA105H2E": "1-phase", "MA304H3E": "3-wire", "MA304T3": "3-wire",
+    "MA304H4": "4-wire", "MA304H4D": "4-wire", "MA304H4PSE": "4-wire", "MA304T4": "4-wire",
+}
+# Landis+Gyr E350 type prefixes: ZFF... 3-phase 3-wire, ZMF... 3-phase 4-wire
+_WIRING_BY_PREFIX = (("ZFF", "3-wire"), ("ZMF", "4-wire"))
+
+
+def _wiring(meter_type: str | None, names: tuple[str, ...]) -> str | None:
+    if meter_type:
+        w = _WIRING_BY_TYPE.get(meter_type)
+        if w is not None:
+            return w
+        for prefix, w in _WIRING_BY_PREFIX:
+            if meter_type.startswith(prefix):
+                return w
+    if "current_l1" in names and "current_l3" in names and "current_l2" not in names:
+        return "3-wire"
+    if "voltage_l1" in names and "voltage_l2" not in names and "voltage_l3" not in names:
+        return "1-phase"
+    return None
+
+
 class Frame:
     """A decoded HAN push frame.
 
@@ -344,19 +380,38 @@ class Frame:
         address: ``(destination, source, control)`` of the HDLC header (``None``
             for an APDU decoded without HDLC framing).
         readings: tuple of :class:`Reading`, in frame order.
+        meter_time: the meter clock element (list 3 and similar) as an aware
+            datetime, ``None`` when the list has no clock element.
+        timestamp: the frame's best time: ``meter_time``, else ``header_time``,
+            else ``received``; ``None`` when there is none of them.
+        received: when a stream reader (:mod:`amsparse.io`) received the
+            frame, as an aware UTC datetime; ``None`` for frames decoded from
+            bytes (``decode_frame``, ``StreamDecoder``, captures).
+        wiring: ``"1-phase"``, ``"3-wire"`` (IT/delta grid), ``"4-wire"`` or
+            ``None`` (not known), see :attr:`wiring`.
         security: ``None`` for a push that was not ciphered, else a
             :class:`amsparse.Security` (system title, invocation counter,
             encrypted, authenticated) describing how it arrived.
 
+    A frame reads like a mapping of reading names: ``frame[name]`` and
+    ``frame.get(name)`` give the :class:`Reading` (by name or
+    :class:`ObisCode`), ``name in frame`` tests a name, iteration and
+    :meth:`keys` give the names in frame order, ``len(frame)`` counts them.
+    Scaled values: :meth:`value` for one, :meth:`values` (name -> value dict)
+    or :meth:`as_dict` (also the times) for all.  A name sent twice keeps its
+    first reading everywhere; :attr:`readings` has them all.
+
     Frames are read-only values (setting an attribute raises
     ``AttributeError``); they compare equal field by field and pickle.
+    ``received`` is not compared: it says when these bytes arrived, not what
+    they decode to, so a frame read live equals ``decode_frame`` of its bytes.
     """
 
     __slots__ = (
         "profile_id", "list_name", "list_version", "meter_id", "meter_type",
         "header_clock", "header_time", "invoke_id", "address",
         "_names", "_obis", "_raws", "_scalers", "_units", "_values", "_readings",
-        "security",
+        "security", "received",
     )
 
     profile_id: str
@@ -370,6 +425,7 @@ class Frame:
     address: tuple[int, int, int] | None
     _readings: tuple[Reading, ...] | None
     security: Any
+    received: _dt.datetime | None
 
     def __init__(
         self,
@@ -389,6 +445,7 @@ class Frame:
         units: tuple[int, ...],
         values: tuple[Any, ...],
         security: Any = None,
+        received: _dt.datetime | None = None,
     ) -> None:
         _set = object.__setattr__
         _set(self, "profile_id", profile_id)
@@ -408,6 +465,7 @@ class Frame:
         _set(self, "_values", values)
         _set(self, "_readings", None)
         _set(self, "security", security)
+        _set(self, "received", received)
 
     # A decoded frame is a value: read-only, so it can hold no reference cycle
     # and the compiled core can keep it out of the cyclic GC (see _decode_c).
@@ -420,11 +478,14 @@ class Frame:
     # -- readings --------------------------------------------------------------
     @property
     def readings(self) -> tuple[Reading, ...]:
+        """All readings as :class:`Reading` objects, in frame order."""
         r = self._readings
         if r is None:
+            bad = self._unmeasured()
             r = tuple(
                 Reading(
-                    None if o < 0 else ObisCode.from_int(o), n, raw, s, _unit(u), v
+                    None if o < 0 else ObisCode.from_int(o), n, raw, s, _unit(u), v,
+                    _NOT_MEASURED if n in bad else None,
                 )
                 for n, o, raw, s, u, v in zip(
                     self._names, self._obis, self._raws, self._scalers, self._units, self._values
@@ -433,9 +494,12 @@ class Frame:
             object.__setattr__(self, "_readings", r)  # lazily built, then cached
         return r
 
+    # -- times -------------------------------------------------------------------
     @property
     def meter_time(self) -> _dt.datetime | None:
-        """The meter clock element (list 3 and similar) as an aware datetime."""
+        """The meter clock element (list 3 and similar) as an aware datetime;
+        ``None`` when the list has none (or the clock cannot be read as a
+        datetime).  Never the header time: see :attr:`timestamp`."""
         try:
             i = self._names.index("meter_time")
         except ValueError:
@@ -443,11 +507,63 @@ class Frame:
         v = self._values[i]
         return v if isinstance(v, _dt.datetime) else None
 
-    def __len__(self) -> int:
-        return len(self._names)
+    @property
+    def timestamp(self) -> _dt.datetime | None:
+        """The frame's time: :attr:`meter_time`, else :attr:`header_time` (the
+        data-notification's date-time), else :attr:`received` (set by the
+        stream readers); ``None`` when the frame has none of them."""
+        t = self.meter_time
+        if t is None:
+            t = self.header_time
+            if t is None:
+                t = self.received
+        return t
 
-    def __iter__(self) -> Iterator[Reading]:
-        return iter(self.readings)
+    # -- wiring / quality ----------------------------------------------------------
+    @property
+    def wiring(self) -> str | None:
+        """How the meter is connected: ``"1-phase"``, ``"3-wire"`` (3-phase
+        without neutral: IT or delta grid, common in Norway), ``"4-wire"``
+        (3-phase with neutral, TN/TT) or ``None`` when it cannot be told.
+
+        Known meter types decide (Aidon 6515/6525/6534/6540/6550, Kaifa
+        MA105H2E/MA304H3E/MA304T3/MA304H4/MA304T4, Landis+Gyr ZFF/ZMF);
+        otherwise a frame with currents L1 and L3 but no current L2 is a
+        3-wire meter and one with voltage L1 but no voltage L2 or L3 a
+        1-phase meter.  Values never decide: a 4-wire meter reads 0 V on a
+        phase whose fuse has blown."""
+        return _wiring(self.meter_type, self._names)
+
+    @property
+    def unmeasured(self) -> tuple[str, ...]:
+        """Names of the readings that are placeholders for a phase the meter
+        does not measure (their :attr:`Reading.quality` is
+        ``"not_measured"``): on a 3-wire meter, the phase-2 values that read
+        exactly 0 (Kaifa MA304H3E sends ``voltage_l2 = 0``, Landis+Gyr ZFF
+        ``voltage_l2 = 0`` and ``current_l2 = 0``).  Empty otherwise."""
+        return tuple(n for n in dict.fromkeys(self._names) if n in self._unmeasured())
+
+    def _unmeasured(self) -> frozenset[str]:
+        if _wiring(self.meter_type, self._names) != "3-wire":
+            return frozenset()
+        return frozenset(
+            n for n, v in zip(self._names, self._values)
+            if _PHASE2.search(n) and type(v) in (int, float) and v == 0
+        )
+
+    # -- mapping of names --------------------------------------------------------
+    def __len__(self) -> int:
+        """The number of distinct reading names (``len(frame.readings)``
+        counts a name sent twice twice)."""
+        return len(set(self._names))
+
+    def __iter__(self) -> Iterator[str]:
+        """The reading names, in frame order (each once)."""
+        return iter(dict.fromkeys(self._names))
+
+    def keys(self) -> list[str]:
+        """The reading names, in frame order (each once)."""
+        return list(dict.fromkeys(self._names))
 
     def __contains__(self, key: object) -> bool:
         return self._index(key) is not None
@@ -466,32 +582,46 @@ class Frame:
         return None
 
     def __getitem__(self, key: str | ObisCode) -> Reading:
-        """``frame["active_power_import"]`` or ``frame[ObisCode.parse("1-0:1.7.0.255")]``."""
+        """``frame["active_power_import"]`` or ``frame[ObisCode.parse("1-0:1.7.0.255")]``:
+        the :class:`Reading`; ``KeyError`` when the frame has none."""
         i = self._index(key)
         if i is None:
             raise KeyError(key)
         return self.readings[i]
 
     def get(self, key: str | ObisCode, default: Any = None) -> Any:
-        """The scaled value for ``key``, or ``default``."""
+        """The :class:`Reading` for ``key`` (a name or an :class:`ObisCode`),
+        or ``default``.  For the scaled value use :meth:`value`."""
+        i = self._index(key)
+        return default if i is None else self.readings[i]
+
+    def value(self, key: str | ObisCode, default: Any = None) -> Any:
+        """The scaled value for ``key`` (``frame[key].value``), or ``default``
+        when the frame has no such reading."""
         i = self._index(key)
         return default if i is None else self._values[i]
 
-    def as_dict(self) -> dict[str, Any]:
-        """Canonical name → scaled value (W, var, A, V, Wh, varh; clocks as
-        aware datetimes).  ``meter_time`` is the clock element when the list
-        has one, else the header time; ``header_time`` is added when present.
-        A name sent twice keeps its first value, as ``get()``, ``[]`` and
-        ``decode_batch`` do."""
+    def values(self) -> dict[str, Any]:
+        """Reading name -> scaled value, in frame order (W, var, A, V, Wh,
+        varh; clocks as aware datetimes).  A name sent twice keeps its first
+        value."""
         d: dict[str, Any] = dict(zip(self._names, self._values))
         if len(d) != len(self._names):  # a name twice: the first one wins
             d = {}
             for name, value in zip(self._names, self._values):
                 d.setdefault(name, value)
-        if "meter_time" not in d and self.header_time is not None:
-            d["meter_time"] = self.header_time
-        if self.header_time is not None:
-            d["header_time"] = self.header_time
+        return d
+
+    def as_dict(self) -> dict[str, Any]:
+        """:meth:`values` plus the frame's times, always present (``None``
+        when missing): ``meter_time`` (:attr:`meter_time`, the clock element
+        only), ``header_time``, ``timestamp`` (:attr:`timestamp`) and
+        ``received``."""
+        d = self.values()
+        d["meter_time"] = self.meter_time
+        d["header_time"] = self.header_time
+        d["timestamp"] = self.timestamp
+        d["received"] = self.received
         return d
 
     # -- comparison / repr -------------------------------------------------------
@@ -519,4 +649,4 @@ class Frame:
     def __reduce__(self):  # picklable (multiprocessing back ends)
         return (Frame, self._key()[:9] + (self._names, self._obis, self._raws,
                                           self._scalers, self._units, self._values,
-                                          self.security))
+                                          self.security, self.received))

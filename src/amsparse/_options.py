@@ -11,7 +11,8 @@ backend runs, instead of failing every frame later (issue 11, F10/F11):
   profile with id ...") or a :class:`CompiledProfile`, else ``TypeError``;
 * ``tz``: ``None`` or an IANA zone name (``str``, else ``TypeError``); a name
   the time-zone database does not have, or a malformed one, raises
-  ``zoneinfo.ZoneInfoNotFoundError`` (a ``KeyError``);
+  ``zoneinfo.ZoneInfoNotFoundError`` (a ``KeyError``; its message reads
+  "unknown time zone 'Mars/Olympus' ...", without the quotes of a KeyError);
 * sizes (``max_frame_size``, ``max_apdu_size``, ``max_columns``): ``int``
   (not ``bool``, not ``float``: ``TypeError``) at or above a minimum
   (``ValueError``).
@@ -68,16 +69,33 @@ def check_tz(tz: Any) -> None:
         return
     if type(tz) is not str:
         raise TypeError(f"tz must be an IANA time zone name (str) or None, got {type(tz).__name__}")
-    from zoneinfo import ZoneInfoNotFoundError
-
     from ._clock import get_zone
 
     try:
         get_zone(tz)
-    except ZoneInfoNotFoundError:
-        raise
-    except Exception as e:  # zoneinfo's ValueError for a malformed key, OSError...
-        raise ZoneInfoNotFoundError(f"no time zone {tz!r}: {e}") from None
+    except Exception:  # zoneinfo's ZoneInfoNotFoundError, ValueError for a malformed key, OSError...
+        raise UnknownZoneError(
+            f"unknown time zone {tz!r} (an IANA name such as 'Europe/Oslo' or 'UTC')"
+        ) from None
+
+
+def _unknown_zone_error() -> type:
+    from zoneinfo import ZoneInfoNotFoundError
+
+    class UnknownZoneError(ZoneInfoNotFoundError):
+        """A ``tz=`` the time-zone database does not know (a
+        ``zoneinfo.ZoneInfoNotFoundError``, so a ``KeyError``) whose message
+        prints as a sentence, not as a quoted key."""
+
+        def __str__(self) -> str:
+            return str(self.args[0]) if self.args else "unknown time zone"
+
+    UnknownZoneError.__module__ = __name__
+    UnknownZoneError.__qualname__ = "UnknownZoneError"
+    return UnknownZoneError
+
+
+UnknownZoneError = _unknown_zone_error()
 
 
 def check_size(name: str, value: Any, minimum: int) -> int:

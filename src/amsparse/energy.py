@@ -402,12 +402,16 @@ class EnergyAccountant:
     # ------------------------------------------------------------------ live
     def update(self, frame: Any, at: _dt.datetime | None = None) -> list[Event]:
         """Account one decoded frame; ``at`` is the receive time, used only
-        when the frame carries no clock (Aidon list 1/2).  Returns the events."""
+        when the frame carries no clock (Aidon list 1/2); it defaults to
+        ``frame.received`` (set by the :mod:`amsparse.io` readers).  Returns
+        the events."""
+        if at is None:
+            at = getattr(frame, "received", None)
         if at is not None and at.utcoffset() is None:
             raise ValueError("update(at=...) needs an aware datetime (e.g. datetime.now(timezone.utc))")
         if self.meter_id is None and frame.meter_id is not None:
             self.meter_id = frame.meter_id
-        get = frame.get
+        get = frame.value
         return self._row(
             epoch_us(frame.header_time), epoch_us(frame.meter_time),
             epoch_us(at) if at is not None else NAT,

@@ -7,7 +7,7 @@ file, with reconnects, on top of the sans-IO :class:`~amsparse.StreamDecoder`.
 
     with amsparse.io.open("/dev/ttyUSB0", tz="Europe/Oslo") as meter:
         for ev in meter:                       # FrameDecoded events
-            print(ev.frame.get("active_power_import"), "W")
+            print(ev.frame.value("active_power_import"), "W")
 
     async with amsparse.io.connect("tcp://192.168.1.50:3001") as meter:
         async for ev in meter:

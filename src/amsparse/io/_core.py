@@ -10,6 +10,7 @@ the drop is rejected (``IncompleteFrameError``) or discarded, and counted in
 
 from __future__ import annotations
 
+import datetime as _dt
 import errno
 import threading
 import time
@@ -231,7 +232,7 @@ class Session:
         cut = 0
         if dec is not None:
             held = dec.buffered > 1 or dec.reassembling > 0
-            flushed = dec.flush()
+            flushed = self.stamp(dec.flush())
             incomplete = sum(
                 1 for e in flushed
                 if type(e) is FrameRejected and isinstance(e.error, (IncompleteFrameError, SegmentedFrameError))
@@ -251,12 +252,25 @@ class Session:
         return self.out(self.decoder.flush())
 
     # -- bytes ----------------------------------------------------------------------
+    def stamp(self, evs: list[Any]) -> list[Any]:
+        """Set ``Frame.received`` (now, UTC) on the decoded frames of a live
+        transport; frames read from a capture file keep ``None``."""
+        if self.target.kind != "file":
+            now = None
+            for e in evs:
+                if type(e) is FrameDecoded and e.frame.received is None:
+                    if now is None:
+                        now = _dt.datetime.now(_dt.timezone.utc)
+                    # the frame was built a moment ago and nobody else holds it yet
+                    object.__setattr__(e.frame, "received", now)
+        return evs
+
     def feed(self, data: bytes, now: float) -> tuple[list[Any], SerialSettings | None]:
         """Events for ``data``; second item: new serial settings to apply (auto-detection)."""
         if not self.detecting:
-            return self.out(self.decoder.feed(data)), None
+            return self.out(self.stamp(self.decoder.feed(data))), None
         assert self._trial_decoder is not None
-        evs = self._trial_decoder.feed(data)
+        evs = self.stamp(self._trial_decoder.feed(data))
         self._trial_events.extend(evs)
         if any(_passed_checks(e) for e in evs):
             return self._detected(), None
