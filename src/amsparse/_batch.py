@@ -31,7 +31,6 @@ meters that segment their pushes.
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 import math
 import os
@@ -40,22 +39,14 @@ from array import array
 from typing import Any, BinaryIO, Iterable, Union
 
 from ._errors import (
-    ApduError,
-    ChecksumError,
     DecodeError,
-    FrameError,
-    IncompleteFrameError,
-    ProfileMismatchError,
-    SegmentedFrameError,
-    UnexpectedError,
-    UnsupportedApduError,
     as_decode_error,
 )
+from ._rows import MAX_COLUMNS, NAT, epoch_us
+from ._rows import error_code as _error_code
 
 __all__ = ["ERROR_CODES", "NAT", "RAW_MISSING", "FrameTable", "Status", "decode_batch"]
 
-#: "not a time" in the int64 time columns (numpy's NaT)
-NAT = -(2**63)
 #: "no integer" in the raw columns
 RAW_MISSING = -(2**63)
 
@@ -89,22 +80,8 @@ ERROR_CODES = {
     8: "DecodeError",
     9: "UnexpectedError",
 }
-# most specific first (subclasses before their bases)
-_CODE_OF: list[tuple[type, int]] = [
-    (ChecksumError, 1),
-    (IncompleteFrameError, 3),
-    (SegmentedFrameError, 6),
-    (UnsupportedApduError, 5),
-    (ProfileMismatchError, 7),
-    (UnexpectedError, 9),
-    (FrameError, 2),
-    (ApduError, 4),
-    (DecodeError, 8),
-]
 
 _CATEGORICAL = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
-_US = _dt.timedelta(microseconds=1)
 _NAN = math.nan
 _I64_MIN = -(2**63)
 _I64_MAX = 2**63 - 1
@@ -112,27 +89,8 @@ _I64_MAX = 2**63 - 1
 #: bytes scanned per step of a capture (bounds the scanner's transient item list)
 _CHUNK = 1 << 20
 
-#: default bound on the reading columns of one table.  Memory is rows x columns
-#: (every row has a cell in every column), so a capture that names thousands of
-#: OBIS codes once and then sends many rows would otherwise need gigabytes; a
-#: frame that would add columns beyond the bound becomes an error row instead.
-MAX_COLUMNS = 256
 
 Source = Union[bytes, bytearray, memoryview, "os.PathLike[str]", str, BinaryIO, Iterable[bytes]]
-
-
-def epoch_us(t: _dt.datetime | None) -> int:
-    """Aware datetime -> UTC epoch microseconds (:data:`NAT` for ``None``)."""
-    if t is None:
-        return NAT
-    return (t - _EPOCH) // _US
-
-
-def _error_code(e: DecodeError) -> int:
-    for cls, code in _CODE_OF:
-        if isinstance(e, cls):
-            return code
-    return 8  # pragma: no cover
 
 
 class FrameTable:
@@ -144,10 +102,10 @@ class FrameTable:
     )
 
     def __init__(self) -> None:
-        self.columns: dict[str, array] = {}
-        self.raw: dict[str, array] = {}
-        self.scalers: dict[str, array] = {}
-        self.codes: dict[str, array] = {k: array("i") for k in _CATEGORICAL}
+        self.columns: dict[str, array[Any]] = {}
+        self.raw: dict[str, array[Any]] = {}
+        self.scalers: dict[str, array[Any]] = {}
+        self.codes: dict[str, array[int]] = {k: array("i") for k in _CATEGORICAL}
         self.categories: dict[str, list[str]] = {k: [] for k in _CATEGORICAL}
         self._cat_index: dict[str, dict[str, int]] = {k: {} for k in _CATEGORICAL}
         self.header_time = array("q")
@@ -359,7 +317,7 @@ class FrameTable:
         return pl.from_arrow(self.to_arrow())
 
 
-def _validity(pa: Any, col: array, missing: int) -> Any:
+def _validity(pa: Any, col: array[Any], missing: int) -> Any:
     if missing not in col:
         return None
     bits = bytearray((len(col) + 7) // 8)
@@ -382,98 +340,59 @@ def _need(module: str, extra: str) -> Any:
 
 # --------------------------------------------------------------------------- decoding
 
-def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authentication: bool = False,
-                ) -> dict[str, Any]:
-    """The keyword arguments given on to ``decode_frame``: only those set."""
-    kw: dict[str, Any] = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
-    if keys is not None:
-        kw["keys"] = keys
-    if require_authentication:
-        kw["require_authentication"] = True
-    return kw
-
-
 def _decode_batch(
-    source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
+    source: bytes | bytearray | memoryview | Iterable[bytes], profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
-    require_authentication: bool = False,
+    require_authentication: bool = False, decoder: Any = None,
 ) -> FrameTable:
-    from ._options import check_size, prepare
-    from ._stream import HdlcErrors, _scan
+    from ._decoder import core_for
+    from ._options import check_size
+    from ._stream import HdlcErrors
 
     # every option is checked first, whatever the backend and the input (amsparse._options)
-    ps, _ = prepare(profiles, profile, tz)
+    dc = core_for(impl, profiles, profile, tz, keys, require_authentication, decoder)
+    tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
     max_frame_size = check_size("max_frame_size", max_frame_size, 9)
     max_columns = check_size("max_columns", max_columns, 0)
-    kw = _decoder_kw(profile, tz, keys, require_authentication)
-    decode = impl.decode_frame
     table = FrameTable()
     table._max_columns = max_columns
-    append, reject = table._append_frame, table._append_error
-    # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
-    writer_cls = getattr(impl, "TableWriter", None)
-    writer = (writer_cls(table, profiles, profile, tz, max_columns, keys, require_authentication)
-              if writer_cls is not None else None)
+    # the backend's writer fills the columns (the compiled one in C)
+    writer = impl.TableWriter(table, dc, max_columns, keys, require_authentication)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
         if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
-            return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl,
-                                  keys, require_authentication)
+            return _decode_stream(buf, dc, max_frame_size, writer, table, impl)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         _hdlc_error = HdlcErrors()  # rejects cost a bounded FCS each (issue 11, F6)
         while True:
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
-            if writer is not None:  # scans and decodes in one pass
-                first = pos == 0
-                pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
-                if first and not final and pos:  # size the columns for the whole capture once
-                    writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
-            else:
-                items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
-                for kind, start, stop, _aux in items:
-                    if kind == 0:
-                        table.bytes_discarded += stop - start
-                    elif kind == 1:
-                        try:
-                            frame = decode(buf[start:stop], ps, **kw)
-                            append(frame)
-                        except Exception as e:  # any failure is this frame's row, not the batch's end
-                            reject(as_decode_error(e))
-                    else:
-                        reject(_hdlc_error(buf, start))
+            first = pos == 0  # scans and decodes in one pass
+            pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
+            if first and not final and pos:  # size the columns for the whole capture once
+                writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
             if final:
-                return writer.finish() if writer is not None else table._finish()
+                done: FrameTable = writer.finish()
+                return done
     decode_telegram = _p1_for(impl).decode_telegram
     p1_kw: dict[str, Any] = {"tz": tz} if tz is not None else {}
     if keys is not None:  # ciphered telegrams (DB ...): docs/p1.md
         p1_kw["keys"] = keys
     if require_authentication:
         p1_kw["require_authentication"] = True
-    if writer is not None:
-        add = writer.add_raw
-        for raw in source:
-            if raw[:1] in _P1_FIRST:  # a P1 telegram, or a ciphered one
-                try:
-                    writer.add_frame(decode_telegram(raw, **p1_kw))
-                except Exception as e:  # any failure is this telegram's row
-                    writer.add_error(as_decode_error(e))
-                continue
-            add(raw)
-        return writer.finish()
+    add = writer.add_raw
     for raw in source:
-        try:
-            frame = decode_telegram(raw, **p1_kw) if raw[:1] in _P1_FIRST else decode(raw, ps, **kw)
-            append(frame)
-        except Exception as e:  # any failure is this frame's row, not the batch's end
-            reject(as_decode_error(e))
-    return table._finish()
+        if raw[:1] in _P1_FIRST:  # a P1 telegram, or a ciphered one
+            try:
+                writer.add_frame(decode_telegram(raw, **p1_kw))
+            except Exception as e:  # any failure is this telegram's row
+                writer.add_error(as_decode_error(e))
+            continue
+        add(raw)
+    result: FrameTable = writer.finish()
+    return result
 
 
 _P1_START = re.compile(rb"/[A-Za-z]{3}")
@@ -482,9 +401,8 @@ _P1_START = re.compile(rb"/[A-Za-z]{3}")
 _P1_FIRST = (b"/", b"\xdb")
 
 
-def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_size: int,
-                   writer: Any, table: FrameTable, impl: Any, keys: Any = None,
-                   require_authentication: bool = False) -> FrameTable:
+def _decode_stream(buf: bytes, dc: Any, max_frame_size: int,
+                   writer: Any, table: FrameTable, impl: Any) -> FrameTable:
     """A capture with P1 telegrams: the scanning path of _decode_batch, with the
     bytes the HDLC scanner skips handed to the stream's TelegramHunter (so
     telegrams are found exactly as StreamDecoder finds them; HDLC frames are
@@ -493,18 +411,9 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     from ._stream import HdlcErrors, _scan
 
     p1 = _p1_for(impl)
-    kw = _decoder_kw(profile, tz, keys, require_authentication)
+    tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
     discarded = [0]
-    if writer is not None:
-        add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
-    else:
-        add_frame, add_error = table._append_frame, table._append_error
-
-        def add_raw(raw: bytes) -> None:
-            try:
-                add_frame(impl.decode_frame(raw, ps, **kw))
-            except Exception as e:  # any failure is this frame's row, not the batch's end
-                add_error(as_decode_error(e))
+    add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
 
     def count(_events: Any, data: bytes) -> None:
         discarded[0] += len(data)
@@ -533,14 +442,14 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
         if final:
             hunter.flush(none)
             break
-    table = writer.finish() if writer is not None else table._finish()
+    table = writer.finish()
     table.bytes_discarded += discarded[0]
     return table
 
 
 def _p1_for(impl: Any) -> Any:
     """The P1 decoder twin that goes with the DLMS backend ``impl``."""
-    if getattr(impl, "BACKEND", None) == "python":
+    if impl.BACKEND == "python":
         from . import _p1_py
 
         return _p1_py
@@ -559,6 +468,7 @@ def decode_batch(
     max_columns: int = MAX_COLUMNS,
     keys: Any = None,
     require_authentication: bool = False,
+    decoder: Any = None,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -575,11 +485,13 @@ def decode_batch(
     frame that would add columns beyond it becomes an error row
     (``DecodeError``, status 8).  ``keys`` and ``require_authentication``
     apply to ciphered HDLC frames as in :func:`amsparse.decode_frame`
-    (docs/security.md)."""
+    (docs/security.md).  ``decoder`` is an :class:`amsparse.Decoder` to use
+    (and whose caches to keep warm) instead of these options."""
     from ._select import impl
 
     return _decode_batch(_capture_source(source), profiles, profile, tz, impl, max_frame_size,
-                         max_columns, keys=keys, require_authentication=require_authentication)
+                         max_columns, keys=keys, require_authentication=require_authentication,
+                         decoder=decoder)
 
 
 _ACCEPTED = ("bytes-like objects and other buffers (bytearray, memoryview, mmap, numpy arrays), "
@@ -644,6 +556,7 @@ def _frames_only(frames: Iterable[Any]) -> Iterable[bytes]:
 def _decode_window(
     buf: bytes, start: int, end: int, shared: bool, final: bool,
     profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,
+    decoder: Any = None,
 ) -> tuple[FrameTable, int, bool]:
     """Scan and decode ``buf[start:end]`` into a new :class:`FrameTable`, as one
     window of :func:`_decode_batch` does, and say where the scan stopped:
@@ -653,28 +566,12 @@ def _decode_window(
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
     :mod:`amsparse.dask`)."""
-    from ._stream import HdlcErrors, _scan
+    from ._decoder import core_for
+    from ._stream import HdlcErrors
 
     table = FrameTable()
     _hdlc_error = HdlcErrors()
-    writer_cls = getattr(impl, "TableWriter", None)
-    if writer_cls is not None:
-        writer = writer_cls(table, profiles, profile, tz)
-        resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
-        return writer.finish(), resume, bool(shared)
-    from ._profiles import builtin_profiles
-
-    ps = builtin_profiles() if profiles is None else profiles
-    kw = _decoder_kw(profile, tz)
-    items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
-    for kind, s, e, _aux in items:
-        if kind == 0:
-            table.bytes_discarded += e - s
-        elif kind == 1:
-            try:
-                table._append_frame(impl.decode_frame(buf[s:e], ps, **kw))
-            except Exception as err:  # any failure is this frame's row, not the batch's end
-                table._append_error(as_decode_error(err))
-        else:
-            table._append_error(_hdlc_error(buf, s))
-    return table._finish(), resume, bool(shared)
+    dc = core_for(impl, profiles, profile, tz, decoder=decoder)
+    writer = impl.TableWriter(table, dc, MAX_COLUMNS, dc.keys, dc.require_authentication)
+    resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
+    return writer.finish(), resume, bool(shared)

@@ -108,7 +108,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _print_table(frame: Frame, label: str, out: TextIO) -> None:
+def _print_table(frame: Frame, label: str, out: TextIO | _SafeText) -> None:
     out.write(f"{label}: profile {frame.profile_id}, list {frame.list_name or '?'}")
     if frame.meter_id:
         out.write(f", meter {frame.meter_id}")
@@ -288,11 +288,12 @@ def _main(argv: list[str] | None) -> int:
                     err.write(f"{lab}: {type(e).__name__}: {e}\n")
                     continue
             else:
-                frame = getattr(item, "frame", None)
-                if frame is None:  # a rejected frame, or bytes skipped
+                decoded: Frame | None = getattr(item, "frame", None)
+                if decoded is None:  # a rejected frame, or bytes skipped
                     bad += 1
                     err.write(f"{lab}: {item}\n")
                     continue
+                frame = decoded
             ok += 1
             if args.json:
                 sys.stdout.write(_frame_json(frame, lab) + "\n")  # ASCII-only JSON

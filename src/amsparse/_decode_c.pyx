@@ -1342,9 +1342,6 @@ cdef struct El:
     int scaler
     int unit
 
-cdef dict _PLANS = {}
-
-
 cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int depth,
                Node* nodes, int* nn) noexcept:
     """0: one value walked into ``nodes``; -1: leave this frame to the reference path."""
@@ -1992,7 +1989,7 @@ cdef class _TemplateTable:
         return 0
 
 
-cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable(True)
+include "_cache_c.pxi"
 
 
 cdef inline int _num_width(int tag) noexcept:
@@ -2038,10 +2035,8 @@ cdef object _decode_info(
     bytes buf,
     Py_ssize_t start,
     Py_ssize_t end,
-    object profiles,
-    object profile,
+    DecoderCore dc,
     object source,
-    object tz,
     object address,
     bint llc,
     bint frame=False,      # buf is one whole HDLC frame: keep a template of it
@@ -2062,6 +2057,7 @@ cdef object _decode_info(
     cdef _Plan plan
     cdef _Template t
     cdef Py_ssize_t hdr_off = -1
+    cdef object profiles = dc.ps, profile = dc.prof, tz = dc.tz
     if llc:
         if end - pos < 3 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00:
             raise ApduError("information field does not start with the LLC header E6 E7 00", pos)
@@ -2118,8 +2114,8 @@ cdef object _decode_info(
                 and _cflatten(d, nodes, els, &nel, &flayout, &fcount) == 0):
             sig = _signature(d, nodes, els, nel, flayout, fcount)
             if sig is not None:
-                key = (sig, id(profiles), id(profile), tz, source)
-                plan = _PLANS.get(key)
+                key = (sig, source)
+                plan = dc.plans.get(key)
                 if plan is not None and plan.ps is profiles and plan.profile_arg is profile:
                     if frame:
                         t = _Template()
@@ -2131,7 +2127,7 @@ cdef object _decode_info(
                         t.tz = tz
                         t.address = address
                         t.texts = [None] * len(plan.names)
-                        _OBJ_TEMPLATES.put(fkey, t)
+                        dc.templates.put(fkey, t)
                     return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
     body = _read_value(d, &pos, end, 0)
     if pos != end:
@@ -2145,40 +2141,22 @@ cdef object _decode_info(
     plan = _build_plan(layout, <list>elements, count, profiles, profile, source, tz, body_pos)
     result = _finish(plan, <list>elements, header, invoke_id, address)
     if key is not None:
-        if len(_PLANS) >= PLAN_CACHE_MAX:
-            _PLANS.clear()
-        _PLANS[key] = plan
+        if len(dc.plans) >= PLAN_CACHE_MAX:
+            dc.plans.clear()
+        dc.plans[key] = plan
     return result
-
-
-cdef object _LAST_OPTIONS = None   # (profiles, profile, tz, ps, prof) last validated
-
-
-cdef tuple _prepare(object profiles, object profile, object tz):
-    """The options, checked by amsparse._options.prepare (shared with the twin);
-    the last combination checked is remembered (one tuple: one atomic read)."""
-    global _LAST_OPTIONS
-    cdef object last = _LAST_OPTIONS
-    if (last is not None and (<tuple>last)[0] is profiles and (<tuple>last)[1] is profile
-            and (<tuple>last)[2] is tz):
-        return (<tuple>last)[3], (<tuple>last)[4]
-    ps, prof = _options_prepare(profiles, profile, tz)
-    if tz is None or type(tz) is str:
-        _LAST_OPTIONS = (profiles, profile, tz, ps, prof)
-    return ps, prof
 
 
 def _decode_plain(bytes plain, tuple ctx):
     """The plain APDU an M-Bus, block-transfer or ciphered wrapper carried (_transport)."""
-    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], False)
+    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], False)
 
 
 cdef inline bint _wrapped_tag(int tag) noexcept:
     return tag == 0xDB or tag == 0xDC or tag == 0xE0
 
 
-cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object keys=None,
-                         bint require_auth=False):
+cdef object _decode_hdlc(bytes buf, DecoderCore dc, object keys=None, bint require_auth=False):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h)
@@ -2188,29 +2166,30 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object ke
         )
     if (h.info_end - h.info_start > 3 and _wrapped_tag(d[h.info_start + 3]) and d[h.info_start] == 0xE6
             and d[h.info_start + 1] == 0xE7 and d[h.info_start + 2] == 0x00):
-        frame = _sec_fast(buf, &h, ps, prof, tz, keys, require_auth)   # _security_c.pxi
+        frame = _sec_fast(buf, &h, dc, keys, require_auth)   # _security_c.pxi
         if frame is not None:
             return frame
         return _decode_wrapped(buf, h.info_start + 3, h.info_end, keys, require_auth, _decode_plain,
-                               (ps, prof, h.src, tz, (h.dest, h.src, h.control)), True)
-    return _decode_hdlc_info(buf, &h, ps, prof, tz)
+                               (dc, h.src, (h.dest, h.src, h.control)), True)
+    return _decode_hdlc_info(buf, &h, dc)
 
 
-cdef object _decode_hdlc_info(bytes buf, Hdlc* h, object ps, object prof, object tz):
+cdef object _decode_hdlc_info(bytes buf, Hdlc* h, DecoderCore dc):
     """The information field of a checked HDLC frame, through the frame templates."""
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
     cdef uint64_t key = 0
     cdef _Template t
+    cdef object ps = dc.ps, prof = dc.prof, tz = dc.tz
     if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
         body = _body_start(d, h.info_start, h.info_end, &hdr)
         if body >= 0:
             key = _frame_key(d, n, h.info_start, body, h.info_end)
-            t = _OBJ_TEMPLATES.find(key, d, n)
+            t = dc.templates.find(key, d, n)
             if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
-                return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+                return _decode_info(buf, h.info_start, h.info_end, dc, h.src,
                                     t.address, True, False, 0, t)
-    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+    return _decode_info(buf, h.info_start, h.info_end, dc, h.src,
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)
 
 
@@ -2218,18 +2197,20 @@ include "_security_c.pxi"
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
-                 require_authentication=False):
+                 require_authentication=False, decoder=None):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    ps, prof = _prepare(profiles, profile, tz)
-    return _decode_one(_as_bytes(data), ps, prof, tz, keys, require_authentication)
+    cdef DecoderCore dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_one(_as_bytes(data), dc, keys, require_authentication)
 
 
-cdef object _decode_one(bytes buf, object ps, object prof, object tz, object keys, bint require_auth):
+cdef object _decode_one(bytes buf, DecoderCore dc, object keys, bint require_auth):
     """One frame given on its own (decode_frame, TableWriter.add_raw): an M-Bus
     message when it starts with 0x68, else an HDLC frame."""
     if PyBytes_GET_SIZE(buf) and (<const unsigned char*>PyBytes_AS_STRING(buf))[0] == 0x68:
-        return _decode_mbus(buf, keys, require_auth, _decode_plain, (ps, prof, -1, tz, None))
-    return _decode_hdlc(buf, ps, prof, tz, keys, require_auth)
+        return _decode_mbus(buf, keys, require_auth, _decode_plain, (dc, -1, None))
+    return _decode_hdlc(buf, dc, keys, require_auth)
 
 
 # --------------------------------------------------------------------------- stream loop
@@ -2258,7 +2239,7 @@ cdef object _frame_event(object cls, object frame, bytes raw):
     return o
 
 
-def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, list events, reject):
+def decode_run(buf, list items, Py_ssize_t i, DecoderCore dc, event_cls, list events, reject):
     """StreamDecoder's loop over the scanner's items, for the common case.
 
     From ``items[i]`` on, while the item is a frame (kind 1) without the HDLC
@@ -2278,7 +2259,6 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         return i, 0, 0
     view = buf
     base = &view[0]
-    ps, prof = _prepare(profiles, profile, tz)
     while i < n:
         it = <tuple>items[i]
         if <int>it[0] != 1:
@@ -2293,7 +2273,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
             shared += 1
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
-            frame = _decode_hdlc(raw, ps, prof, tz)
+            frame = _decode_hdlc(raw, dc)
         except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:
@@ -2304,13 +2284,18 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
 
 
 def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=None,
-                require_authentication=False):
+                require_authentication=False, decoder=None):
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
-    cdef bytes buf = _as_bytes(data)
+    cdef DecoderCore dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_apdu(_as_bytes(data), dc, source, keys, require_authentication)
+
+
+cdef object _decode_apdu(bytes buf, DecoderCore dc, object source, object keys, bint require_authentication):
     cdef const unsigned char* d
     cdef Py_ssize_t n
     cdef bint llc
-    ps, prof = _prepare(profiles, profile, tz)
     d = <const unsigned char*>PyBytes_AS_STRING(buf)
     n = PyBytes_GET_SIZE(buf)
     if n > _MAX_APDU_INPUT:
@@ -2318,8 +2303,8 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=N
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
     if n > 3 * llc and _wrapped_tag(d[3 * llc]):
         return _decode_wrapped(buf, 3 * llc, n, keys, require_authentication, _decode_plain,
-                               (ps, prof, source, tz, None))
-    return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
+                               (dc, source, None))
+    return _decode_info(buf, 0, n, dc, source, None, llc)
 
 
 # --------------------------------------------------------------------------- batch
@@ -2351,7 +2336,7 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=N
 from cpython cimport array as carray
 from cpython.float cimport PyFloat_AsDouble
 import array as _pyarray
-from ._batch import epoch_us as _epoch_us, _error_code
+from ._rows import epoch_us as _epoch_us, error_code as _error_code
 from ._errors import as_decode_error as _as_decode_error
 from ._scan_c cimport scan_core
 
@@ -2367,7 +2352,7 @@ cdef enum:
     ENTRY_TEMPLATES = 16   # templates kept per shape
 
 cdef Py_ssize_t RESERVE_BYTES = 64 << 20   # most reserve() sets aside ahead of the rows
-from ._batch import MAX_COLUMNS as _MAX_COLUMNS
+from ._rows import MAX_COLUMNS as _MAX_COLUMNS
 
 
 cdef class _Entry:
@@ -2405,6 +2390,7 @@ cdef inline int _small_scaler(object s) noexcept:
 cdef class TableWriter:
     """Fills one amsparse._batch.FrameTable (see the section comment)."""
     cdef object table, ps, prof, tz
+    cdef DecoderCore dc                # plans are shared with the decoder's object path
     cdef object keys                   # for ciphered frames (decode_batch(keys=...))
     cdef bint require_auth
     cdef dict col_of, errors
@@ -2450,14 +2436,14 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS,
+    def __init__(self, table, DecoderCore decoder not None, int max_columns=_MAX_COLUMNS,
                  keys=None, require_authentication=False):
         cdef int k, j
         self.table = table
         self.keys = keys
         self.require_auth = require_authentication
-        self.ps, self.prof = _prepare(profiles, profile, tz)
-        self.tz = tz
+        self.dc = decoder
+        self.ps, self.prof, self.tz = decoder.ps, decoder.prof, decoder.tz
         self.max_columns = max_columns
         if table._n or table.columns:
             raise ValueError("TableWriter needs an empty FrameTable")
@@ -2670,7 +2656,7 @@ cdef class TableWriter:
         try:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
                 return
-            frame = _decode_one(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
+            frame = _decode_one(b, self.dc, self.keys, self.require_auth)
             self.add_frame(frame)  # may refuse (column budget) before writing the row
         except Exception as e:  # any failure is this frame's row, not the batch's end
             self.add_error(_as_decode_error(e))
@@ -2706,8 +2692,7 @@ cdef class TableWriter:
             try:
                 if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
                     return 0
-                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz, self.keys,
-                                     self.require_auth)
+                frame = _decode_hdlc(b[start:stop], self.dc, self.keys, self.require_auth)
                 self.add_frame(frame)  # may refuse (column budget) before writing the row
             except Exception as e:  # any failure is this frame's row, not the batch's end
                 self.add_error(_as_decode_error(e))
@@ -2739,8 +2724,8 @@ cdef class TableWriter:
             slot = (slot + 1) & (ENTRY_SLOTS - 1)
         else:
             return None  # table full: the shapes beyond ENTRY_SLOTS take the reference path
-        key = (PyBytes_FromStringAndSize(<const char*>sig, n), id(self.ps), id(self.prof), self.tz, src)
-        plan = _PLANS.get(key)
+        key = (PyBytes_FromStringAndSize(<const char*>sig, n), src)
+        plan = self.dc.plans.get(key)
         if plan is None or (<_Plan>plan).ps is not self.ps or (<_Plan>plan).profile_arg is not self.prof:
             return None
         e = self._new_entry(<_Plan>plan, key[0], src, nodes, els, nel)
