@@ -41,8 +41,10 @@ cdef class DecoderCore:
         return _decode_apdu(_as_bytes(data), self, source, self.keys, self.require_authentication)
 
     def clear_caches(self):
-        """Forget the plans and templates learnt so far (they are rebuilt on demand)."""
-        self.plans = {}
+        """Forget the plans and templates learnt so far (they are rebuilt on
+        demand).  Call it while no other thread decodes with this decoder: the
+        template table is replaced, not emptied in place."""
+        self.plans.clear()
         self.templates = _TemplateTable(True)
 
     def cache_info(self):
