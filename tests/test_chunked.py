@@ -86,7 +86,7 @@ def test_cut_at_every_offset(impl) -> None:  # type: ignore[no-untyped-def]
     whole = _decode_batch(capture, None, None, None, impl)
     assert list(whole.status).count(0) == 3 and len(whole) == 4, list(whole.status)
     for cut in range(1, len(capture)):
-        batches = list(_chunked._iter(Pieces(capture, [cut]), 2, None, None, None, 1 << 20, None, 2050, impl))
+        batches = list(_chunked._iter(Pieces(capture, [cut]), 2, impl.default_core(), 1 << 20, None, 2050, impl))
         assert_batches_equal(batches, whole, 2)
 
 
@@ -96,7 +96,7 @@ def test_chunk_sizes(impl, chunk: int, rows: int) -> None:  # type: ignore[no-un
     capture = _capture(FRAMES)
     whole = _decode_batch(capture, None, None, None, impl)
     assert len(whole) > len(FRAMES)  # the cut frames are rows too
-    batches = list(_chunked._iter(capture, rows, None, None, None, chunk, None, 2050, impl))
+    batches = list(_chunked._iter(capture, rows, impl.default_core(), chunk, None, 2050, impl))
     assert_batches_equal(batches, whole, rows)
 
 

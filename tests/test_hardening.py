@@ -313,7 +313,7 @@ def test_f3_batch_leaves_no_cyclic_garbage(batch) -> None:  # type: ignore[no-un
 
 def test_f7_reservation_is_capped(both) -> None:  # type: ignore[no-untyped-def]
     # the compiled writer preallocates (the twin's columns just grow)
-    w = both[0].TableWriter(_batch.FrameTable())
+    w = both[0].TableWriter(_batch.FrameTable(), both[0].default_core())
     w.add_raw(_wide_frame(0, 100))
     w.reserve(10**9)  # an extrapolation from a dense start
     assert w.capacity * (37 + 17 * 100) <= 64 << 20

@@ -1,7 +1,7 @@
 """Decoding from several threads at once gives each thread its own results.
 
-The compiled core keeps process-wide caches (frame templates of the object
-API, clock offsets per hour).  Frames of one shape with other values, with a
+The compiled core keeps caches (plans and frame templates per decoder, the
+clock offsets per hour process-wide).  Frames of one shape with other values, with a
 new hour every few frames (so the core calls back into Python mid-frame and the
 interpreter switches threads there), decoded by four threads in different
 orders, must each equal the pure-Python twin's result for that frame.
@@ -88,3 +88,41 @@ def test_threads_get_their_own_values() -> None:
         sys.setswitchinterval(old)
     assert not errors, errors[:5]
     assert sum(1 for w in want[0] if not isinstance(w, tuple)) > 60  # a good share decodes
+
+
+def test_one_decoder_shared_by_threads() -> None:
+    # one amsparse.Decoder (its plans and templates) used by four threads at once,
+    # plus a decoder per thread: every result equals the twin's for that frame
+    from amsparse._decoder import decoder_class
+
+    per_thread = {s: _frames(2040 + 3 * s) for s in range(4)}
+    want = {s: [_outcome(_decode_py, f) for f in fr] for s, fr in per_thread.items()}
+    shared = decoder_class(_decode_c)()
+    own = {s: decoder_class(_decode_c)() for s in range(4)}
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    errors: list[str] = []
+
+    def outcome(d, raw):  # type: ignore[no-untyped-def]
+        try:
+            return d.decode_frame(raw)
+        except DecodeError as e:
+            return (type(e).__name__, str(e))
+
+    def work(seed: int) -> None:
+        for k, raw in enumerate(per_thread[seed]):
+            for d in (shared, own[seed]):
+                if outcome(d, raw) != want[seed][k]:
+                    errors.append(f"thread {seed}: frame {k} differs")
+                    return
+
+    try:
+        threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors[:5]
+    assert shared.cache_info()["plans"] > 0 and shared.cache_info()["templates"] > 0

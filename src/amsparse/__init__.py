@@ -17,6 +17,7 @@ from typing import Literal
 from ._batch import FrameTable, Status, decode_batch
 from ._chunked import iter_batches
 from ._dataset import DatasetError, DatasetSummary, dataset_schema, write_dataset
+from ._decoder import Decoder
 from ._errors import (
     AmsparseError,
     ApduError,
@@ -55,6 +56,7 @@ decode_telegram = _p1_impl.decode_telegram
 __all__ = [
     "BACKEND",
     "BytesDiscarded",
+    "Decoder",
     "FrameDecoded",
     "FrameRejected",
     "StreamDecoder",

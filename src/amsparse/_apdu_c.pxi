@@ -8,10 +8,8 @@ cdef object _decode_info(
     bytes buf,
     Py_ssize_t start,
     Py_ssize_t end,
-    object profiles,
-    object profile,
+    DecoderCore dc,
     object source,
-    object tz,
     object address,
     bint llc,
     bint frame=False,      # buf is one whole HDLC frame: keep a template of it
@@ -32,6 +30,7 @@ cdef object _decode_info(
     cdef _Plan plan
     cdef _Template t
     cdef Py_ssize_t hdr_off = -1
+    cdef object profiles = dc.ps, profile = dc.prof, tz = dc.tz
     if llc:
         if end - pos < 3 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00:
             raise ApduError("information field does not start with the LLC header E6 E7 00", pos)
@@ -89,8 +88,8 @@ cdef object _decode_info(
                 and _cflatten(d, nodes, els, &nel, &flayout, &fcount) == 0):
             sig = _signature(d, nodes, els, nel, flayout, fcount)
             if sig is not None:
-                key = (sig, id(profiles), id(profile), tz, source)
-                plan = _PLANS.get(key)
+                key = (sig, source)
+                plan = dc.plans.get(key)
                 if plan is not None and plan.ps is profiles and plan.profile_arg is profile:
                     if frame:
                         t = _Template()
@@ -102,7 +101,7 @@ cdef object _decode_info(
                         t.tz = tz
                         t.address = address
                         t.texts = [None] * len(plan.names)
-                        _OBJ_TEMPLATES.put(fkey, t)
+                        dc.templates.put(fkey, t)
                     return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
     body = _read_value(d, &pos, end, 0)
     if pos != end:
@@ -118,40 +117,22 @@ cdef object _decode_info(
     plan = _build_plan(layout, <list>elements, count, profiles, profile, source, tz, body_pos)
     result = _finish(plan, <list>elements, header, invoke_id, address)
     if key is not None:
-        if len(_PLANS) >= PLAN_CACHE_MAX:
-            _PLANS.clear()
-        _PLANS[key] = plan
+        if len(dc.plans) >= PLAN_CACHE_MAX:
+            dc.plans.clear()
+        dc.plans[key] = plan
     return result
-
-
-cdef object _LAST_OPTIONS = None   # (profiles, profile, tz, ps, prof) last validated
-
-
-cdef tuple _prepare(object profiles, object profile, object tz):
-    """The options, checked by amsparse._options.prepare (shared with the twin);
-    the last combination checked is remembered (one tuple: one atomic read)."""
-    global _LAST_OPTIONS
-    cdef object last = _LAST_OPTIONS
-    if (last is not None and (<tuple>last)[0] is profiles and (<tuple>last)[1] is profile
-            and (<tuple>last)[2] is tz):
-        return (<tuple>last)[3], (<tuple>last)[4]
-    ps, prof = _options_prepare(profiles, profile, tz)
-    if tz is None or type(tz) is str:
-        _LAST_OPTIONS = (profiles, profile, tz, ps, prof)
-    return ps, prof
 
 
 def _decode_plain(bytes plain, tuple ctx):
     """The plain APDU an M-Bus, block-transfer or ciphered wrapper carried (_transport)."""
-    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], ctx[3], ctx[4], False)
+    return _decode_info(plain, 0, PyBytes_GET_SIZE(plain), ctx[0], ctx[1], ctx[2], False)
 
 
 cdef inline bint _wrapped_tag(int tag) noexcept:
     return tag == 0xDB or tag == 0xDC or tag == 0xE0
 
 
-cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object keys=None,
-                         bint require_auth=False):
+cdef object _decode_hdlc(bytes buf, DecoderCore dc, object keys=None, bint require_auth=False):
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h)
@@ -161,27 +142,28 @@ cdef object _decode_hdlc(bytes buf, object ps, object prof, object tz, object ke
         )
     if (h.info_end - h.info_start > 3 and _wrapped_tag(d[h.info_start + 3]) and d[h.info_start] == 0xE6
             and d[h.info_start + 1] == 0xE7 and d[h.info_start + 2] == 0x00):
-        frame = _sec_fast(buf, &h, ps, prof, tz, keys, require_auth)   # _security_c.pxi
+        frame = _sec_fast(buf, &h, dc, keys, require_auth)   # _security_c.pxi
         if frame is not None:
             return frame
         return _decode_wrapped(buf, h.info_start + 3, h.info_end, keys, require_auth, _decode_plain,
-                               (ps, prof, h.src, tz, (h.dest, h.src, h.control)), True)
-    return _decode_hdlc_info(buf, &h, ps, prof, tz)
+                               (dc, h.src, (h.dest, h.src, h.control)), True)
+    return _decode_hdlc_info(buf, &h, dc)
 
 
-cdef object _decode_hdlc_info(bytes buf, Hdlc* h, object ps, object prof, object tz):
+cdef object _decode_hdlc_info(bytes buf, Hdlc* h, DecoderCore dc):
     """The information field of a checked HDLC frame, through the frame templates."""
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), body = -1, hdr
     cdef uint64_t key = 0
     cdef _Template t
+    cdef object ps = dc.ps, prof = dc.prof, tz = dc.tz
     if tz is None or type(tz) is str:  # the plan cache's condition (see _decode_info)
         body = _body_start(d, h.info_start, h.info_end, &hdr)
         if body >= 0:
             key = _frame_key(d, n, h.info_start, body, h.info_end)
-            t = _OBJ_TEMPLATES.find(key, d, n)
+            t = dc.templates.find(key, d, n)
             if t is not None and t.ps is ps and t.prof is prof and t.tz == tz:
-                return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+                return _decode_info(buf, h.info_start, h.info_end, dc, h.src,
                                     t.address, True, False, 0, t)
-    return _decode_info(buf, h.info_start, h.info_end, ps, prof, h.src, tz,
+    return _decode_info(buf, h.info_start, h.info_end, dc, h.src,
                         ams_untrack_atomic((h.dest, h.src, h.control)), True, body >= 0, key)

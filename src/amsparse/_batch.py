@@ -91,10 +91,10 @@ class FrameTable:
     )
 
     def __init__(self) -> None:
-        self.columns: dict[str, array] = {}
-        self.raw: dict[str, array] = {}
-        self.scalers: dict[str, array] = {}
-        self.codes: dict[str, array] = {k: array("i") for k in _CATEGORICAL}
+        self.columns: dict[str, array[Any]] = {}
+        self.raw: dict[str, array[Any]] = {}
+        self.scalers: dict[str, array[Any]] = {}
+        self.codes: dict[str, array[int]] = {k: array("i") for k in _CATEGORICAL}
         self.categories: dict[str, list[str]] = {k: [] for k in _CATEGORICAL}
         self._cat_index: dict[str, dict[str, int]] = {k: {} for k in _CATEGORICAL}
         self.header_time = array("q")
@@ -245,7 +245,7 @@ class FrameTable:
         return [None if c < 0 else cats[c] for c in self.codes[key]]
 
     @property
-    def receive_time(self) -> array:
+    def receive_time(self) -> array[Any]:
         """``array('q')``: when each row's frame was received, UTC epoch
         microseconds, :data:`NAT` where no receive time was given (a capture
         buffer carries none; see :meth:`from_frames` and :func:`decode_batch`
@@ -458,7 +458,7 @@ def reading_columns(profiles: Any = None, profile: Any = None) -> list[str]:
     return list(names)
 
 
-def _padded(col: array, n: int, missing: int) -> array:
+def _padded(col: array[Any], n: int, missing: int) -> array[Any]:
     """``col`` extended in place to ``n`` items with ``missing``."""
     k = n - len(col)
     if k > 0:
@@ -500,7 +500,7 @@ def _categorical(pd: Any, values: list[str | None]) -> Any:
     return pd.Categorical(values, categories=pd.Index(["x"])[:0])
 
 
-def _dictionary(pa: Any, codes: array, cats: list[str], n: int) -> Any:
+def _dictionary(pa: Any, codes: array[Any], cats: list[str], n: int) -> Any:
     idx = pa.Array.from_buffers(pa.int32(), n, [_validity(pa, codes, -1), pa.py_buffer(codes)])
     return pa.DictionaryArray.from_arrays(idx, pa.array(cats, pa.string()))
 
@@ -529,7 +529,7 @@ def _polars_from_numpy(pl: Any, table: FrameTable, tz: str) -> Any:
 _VALIDITY_TYPE = {"q": "int64", "i": "int32", "d": "int64"}
 
 
-def _validity(pa: Any, col: array, missing: int) -> Any:
+def _validity(pa: Any, col: array[Any], missing: int) -> Any:
     """The Arrow validity bitmap of ``col`` (cells equal to ``missing``, for a
     float column the bits of :data:`MISSING`, are null), or ``None`` when
     nothing is missing.  Built by Arrow's compute kernel, not per cell in Python."""
@@ -557,105 +557,65 @@ def _need(module: str, extra: str) -> Any:
 
 # --------------------------------------------------------------------------- decoding
 
-def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authentication: bool = False,
-                ) -> dict[str, Any]:
-    """The keyword arguments given on to ``decode_frame``: only those set."""
-    kw: dict[str, Any] = {}
-    if profile is not None:
-        kw["profile"] = profile
-    if tz is not None:
-        kw["tz"] = tz
-    if keys is not None:
-        kw["keys"] = keys
-    if require_authentication:
-        kw["require_authentication"] = True
-    return kw
-
-
 def _decode_batch(
-    source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
+    source: bytes | bytearray | memoryview | Iterable[bytes], profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
-    require_authentication: bool = False, framing: str = "hdlc",
+    require_authentication: bool = False, framing: str = "hdlc", decoder: Any = None,
 ) -> FrameTable:
-    from ._options import check_size, prepare
-    from ._stream import HdlcErrors, _scan
+    from ._decoder import core_for
+    from ._options import check_size
+    from ._stream import HdlcErrors
 
     if framing not in ("hdlc", "mbus", "auto"):
         raise ValueError(f"framing must be 'hdlc', 'mbus' or 'auto', not {framing!r}")
 
     # every option is checked first, whatever the backend and the input (amsparse._options)
-    ps, _ = prepare(profiles, profile, tz)
+    dc = core_for(impl, profiles, profile, tz, keys, require_authentication, decoder)
+    tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
     max_frame_size = check_size("max_frame_size", max_frame_size, 9)
     max_columns = check_size("max_columns", max_columns, 0)
-    kw = _decoder_kw(profile, tz, keys, require_authentication)
-    decode = impl.decode_frame
     table = FrameTable()
     table._max_columns = max_columns
-    table._schema = tuple(reading_columns(ps, profile))
-    append, reject = table._append_frame, table._append_error
-    # the compiled core fills the columns itself (amsparse._decode_c.TableWriter)
-    writer_cls = getattr(impl, "TableWriter", None)
-    writer = (writer_cls(table, profiles, profile, tz, max_columns, keys, require_authentication)
-              if writer_cls is not None else None)
+    table._schema = tuple(reading_columns(dc.profiles, dc.profile))
+    # the backend's writer fills the columns (the compiled one in C)
+    writer = impl.TableWriter(table, dc, max_columns, keys, require_authentication)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
         if framing != "hdlc":  # M-Bus, or both framings side by side: the stream's own hunt
-            return _decode_framed(buf, profiles, profile, tz, max_frame_size, writer, table,
-                                  keys, require_authentication, framing)
+            return _decode_framed(buf, dc, max_frame_size, writer, framing)
         if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
-            return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl,
-                                  keys, require_authentication)
+            return _decode_stream(buf, dc, max_frame_size, writer, table, impl)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         _hdlc_error = HdlcErrors()  # rejects cost a bounded FCS each (issue 11, F6)
         while True:
             stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
             final = stop_at == n
-            if writer is not None:  # scans and decodes in one pass
-                first = pos == 0
-                pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
-                if first and not final and pos:  # size the columns for the whole capture once
-                    writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
-            else:
-                items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
-                for kind, start, stop, _aux in items:
-                    if kind == 0:
-                        table.bytes_discarded += stop - start
-                    elif kind == 1:
-                        try:
-                            frame = decode(buf[start:stop], ps, **kw)
-                            append(frame)
-                        except Exception as e:  # any failure is this frame's row, not the batch's end
-                            reject(as_decode_error(e))
-                    else:
-                        reject(_hdlc_error(buf, start))
+            first = pos == 0  # scans and decodes in one pass
+            pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
+            if first and not final and pos:  # size the columns for the whole capture once
+                writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
             if final:
-                return writer.finish() if writer is not None else table._finish()
+                done: FrameTable = writer.finish()
+                return done
     decode_telegram = _p1_for(impl).decode_telegram
     p1_kw: dict[str, Any] = {"tz": tz} if tz is not None else {}
     if keys is not None:  # ciphered telegrams (DB ...): docs/p1.md
         p1_kw["keys"] = keys
     if require_authentication:
         p1_kw["require_authentication"] = True
-    if writer is not None:
-        add = writer.add_raw
-        for raw in source:
-            if raw[:1] in _P1_FIRST:  # a P1 telegram, or a ciphered one
-                try:
-                    writer.add_frame(decode_telegram(raw, **p1_kw))
-                except Exception as e:  # any failure is this telegram's row
-                    writer.add_error(as_decode_error(e))
-                continue
-            add(raw)
-        return writer.finish()
+    add = writer.add_raw
     for raw in source:
-        try:
-            frame = decode_telegram(raw, **p1_kw) if raw[:1] in _P1_FIRST else decode(raw, ps, **kw)
-            append(frame)
-        except Exception as e:  # any failure is this frame's row, not the batch's end
-            reject(as_decode_error(e))
-    return table._finish()
+        if raw[:1] in _P1_FIRST:  # a P1 telegram, or a ciphered one
+            try:
+                writer.add_frame(decode_telegram(raw, **p1_kw))
+            except Exception as e:  # any failure is this telegram's row
+                writer.add_error(as_decode_error(e))
+            continue
+        add(raw)
+    result: FrameTable = writer.finish()
+    return result
 
 
 _P1_START = re.compile(rb"/[A-Za-z]{3}")
@@ -664,9 +624,8 @@ _P1_START = re.compile(rb"/[A-Za-z]{3}")
 _P1_FIRST = (b"/", b"\xdb")
 
 
-def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_size: int,
-                   writer: Any, table: FrameTable, impl: Any, keys: Any = None,
-                   require_authentication: bool = False) -> FrameTable:
+def _decode_stream(buf: bytes, dc: Any, max_frame_size: int,
+                   writer: Any, table: FrameTable, impl: Any) -> FrameTable:
     """A capture with P1 telegrams: the scanning path of _decode_batch, with the
     bytes the HDLC scanner skips handed to the stream's TelegramHunter (so
     telegrams are found exactly as StreamDecoder finds them; HDLC frames are
@@ -675,18 +634,9 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
     from ._stream import HdlcErrors, _scan
 
     p1 = _p1_for(impl)
-    kw = _decoder_kw(profile, tz, keys, require_authentication)
+    tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
     discarded = [0]
-    if writer is not None:
-        add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
-    else:
-        add_frame, add_error = table._append_frame, table._append_error
-
-        def add_raw(raw: bytes) -> None:
-            try:
-                add_frame(impl.decode_frame(raw, ps, **kw))
-            except Exception as e:  # any failure is this frame's row, not the batch's end
-                add_error(as_decode_error(e))
+    add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
 
     def count(_events: Any, data: bytes) -> None:
         discarded[0] += len(data)
@@ -715,14 +665,12 @@ def _decode_stream(buf: bytes, ps: Any, profile: Any, tz: str | None, max_frame_
         if final:
             hunter.flush(none)
             break
-    table = writer.finish() if writer is not None else table._finish()
+    table = writer.finish()
     table.bytes_discarded += discarded[0]
     return table
 
 
-def _decode_framed(buf: bytes, profiles: Any, profile: Any, tz: str | None, max_frame_size: int,
-                   writer: Any, table: FrameTable, keys: Any, require_authentication: bool,
-                   framing: str) -> FrameTable:
+def _decode_framed(buf: bytes, dc: Any, max_frame_size: int, writer: Any, framing: str) -> FrameTable:
     """``framing="mbus"`` or ``"auto"``: the capture read by a
     :class:`~amsparse.StreamDecoder` with that framing, one row per event that
     is a frame (decoded, or rejected with its error), so a mixed HDLC/M-Bus
@@ -730,12 +678,8 @@ def _decode_framed(buf: bytes, profiles: Any, profile: Any, tz: str | None, max_
     block-transfer messages joined, keys and the framing switches alike."""
     from ._stream import FrameDecoded, FrameRejected, StreamDecoder
 
-    dec = StreamDecoder(profiles, profile=profile, tz=tz, max_frame_size=max_frame_size,
-                        keys=keys, require_authentication=require_authentication, framing=framing)
-    if writer is not None:
-        add_frame, add_error = writer.add_frame, writer.add_error
-    else:
-        add_frame, add_error = table._append_frame, table._append_error
+    dec = StreamDecoder(max_frame_size=max_frame_size, framing=framing, decoder=dc)
+    add_frame, add_error = writer.add_frame, writer.add_error
     step = max(_CHUNK, 2 * max_frame_size)
     n = len(buf)
     for pos in range(0, n + 1, step):  # n + 1: the last (possibly empty) window flushes
@@ -749,14 +693,14 @@ def _decode_framed(buf: bytes, profiles: Any, profile: Any, tz: str | None, max_
                 add_error(ev.error)
         if pos + step >= n:
             break
-    table = writer.finish() if writer is not None else table._finish()
+    table: FrameTable = writer.finish()
     table.bytes_discarded += dec.bytes_discarded
     return table
 
 
 def _p1_for(impl: Any) -> Any:
     """The P1 decoder twin that goes with the DLMS backend ``impl``."""
-    if getattr(impl, "BACKEND", None) == "python":
+    if impl.BACKEND == "python":
         from . import _p1_py
 
         return _p1_py
@@ -776,6 +720,7 @@ def decode_batch(
     keys: Any = None,
     require_authentication: bool = False,
     framing: str = "hdlc",
+    decoder: Any = None,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -799,13 +744,15 @@ def decode_batch(
     framing may change anywhere) as for :class:`~amsparse.StreamDecoder`;
     with ``"mbus"`` or ``"auto"`` the capture is read by a StreamDecoder, so
     the table has one row per event that is a frame (segments and
-    block-transfer messages joined) -- the rows the stream gives."""
+    block-transfer messages joined) -- the rows the stream gives.
+    ``decoder`` is an :class:`amsparse.Decoder` to use (and whose caches to
+    keep warm) instead of these options."""
     from ._select import impl
 
     src = _capture_source(source)
     table = _decode_batch(src, profiles, profile, tz, impl, max_frame_size,
                           max_columns, keys=keys, require_authentication=require_authentication,
-                          framing=framing)
+                          framing=framing, decoder=decoder)
     if isinstance(src, _Frames) and src.timed and len(src.times) == len(table):
         table._receive = src.times  # one row per item, in order
     return table
@@ -891,6 +838,7 @@ class _Frames:
 def _decode_window(
     buf: bytes, start: int, end: int, shared: bool, final: bool,
     profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,
+    decoder: Any = None,
 ) -> tuple[FrameTable, int, bool]:
     """Scan and decode ``buf[start:end]`` into a new :class:`FrameTable`, as one
     window of :func:`_decode_batch` does, and say where the scan stopped:
@@ -900,28 +848,13 @@ def _decode_window(
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
     :mod:`amsparse.dask`)."""
-    from ._profiles import builtin_profiles
-    from ._stream import HdlcErrors, _scan
+    from ._decoder import core_for
+    from ._stream import HdlcErrors
 
     table = FrameTable()
-    table._schema = tuple(reading_columns(builtin_profiles() if profiles is None else profiles, profile))
     _hdlc_error = HdlcErrors()
-    writer_cls = getattr(impl, "TableWriter", None)
-    if writer_cls is not None:
-        writer = writer_cls(table, profiles, profile, tz)
-        resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
-        return writer.finish(), resume, bool(shared)
-    ps = builtin_profiles() if profiles is None else profiles
-    kw = _decoder_kw(profile, tz)
-    items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
-    for kind, s, e, _aux in items:
-        if kind == 0:
-            table.bytes_discarded += e - s
-        elif kind == 1:
-            try:
-                table._append_frame(impl.decode_frame(buf[s:e], ps, **kw))
-            except Exception as err:  # any failure is this frame's row, not the batch's end
-                table._append_error(as_decode_error(err))
-        else:
-            table._append_error(_hdlc_error(buf, s))
-    return table._finish(), resume, bool(shared)
+    dc = core_for(impl, profiles, profile, tz, decoder=decoder)
+    table._schema = tuple(reading_columns(dc.profiles, dc.profile))
+    writer = impl.TableWriter(table, dc, MAX_COLUMNS, dc.keys, dc.require_authentication)
+    resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
+    return writer.finish(), resume, bool(shared)

@@ -81,6 +81,7 @@ def iter_batches(
     chunk_bytes: int = 1 << 20,
     progress: ProgressCallback | None = None,
     max_frame_size: int = 2050,
+    decoder: Any = None,
 ) -> Iterator[FrameTable]:
     """Decode a capture of any size into :class:`~amsparse.FrameTable` batches
     of at most ``rows`` rows, reading ``chunk_bytes`` at a time.
@@ -104,23 +105,19 @@ def iter_batches(
         raise ValueError("chunk_bytes must be at least 1")
     if max_frame_size < 9:
         raise ValueError("max_frame_size must be at least 9")
+    from ._decoder import core_for
     from ._select import impl
 
-    return _iter(source, rows, profiles, profile, tz, chunk_bytes, progress, max_frame_size, impl)
+    # options checked now (an unknown profile id fails here, not on every frame)
+    dc = core_for(impl, profiles, profile, tz, decoder=decoder)
+    return _iter(source, rows, dc, chunk_bytes, progress, max_frame_size, impl)
 
 
 def _iter(
-    source: Any, rows: int, profiles: Any, profile: Any, tz: str | None, chunk_bytes: int,
+    source: Any, rows: int, dc: Any, chunk_bytes: int,
     progress: ProgressCallback | None, max_frame_size: int, impl: Any,
 ) -> Iterator[FrameTable]:
-    if isinstance(profile, str):  # fail now on an unknown id, not on every frame
-        from . import _decode_py
-        from ._profiles import builtin_profiles
-
-        _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
-    from ._profiles import builtin_profiles
-
-    schema = tuple(reading_columns(builtin_profiles() if profiles is None else profiles, profile))
+    schema = tuple(reading_columns(dc.profiles, dc.profile))
     read, total, close = _reader(source)
     try:
         tail = b""
@@ -135,7 +132,7 @@ def _iter(
             final = not data
             buf = tail + data if tail else data
             table, resume, shared = _decode_window(
-                buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size
+                buf, 0, len(buf), shared, final, None, None, None, impl, max_frame_size, decoder=dc
             )
             tail = buf[resume:]
             done += len(data)
@@ -224,7 +221,7 @@ def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
             titles = t.system_title[a:b]
             for i, ic in enumerate(t.invocation_counter[a:b]):
                 if ic is not None:
-                    out._security_at(offset + i, _Sec(bytes.fromhex(titles[i]), ic))
+                    out._security_at(offset + i, _Sec(bytes.fromhex(titles[i] or ""), ic))
         out.header_time.extend(t.header_time[a:b])
         out.meter_time.extend(t.meter_time[a:b])
         out.status.extend(t.status[a:b])

@@ -60,7 +60,7 @@ class _InputError(ValueError):
 class _Parser(argparse.ArgumentParser):
     """argparse with its usage errors as one line (exit 2), like every other error."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
@@ -158,7 +158,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def _print_table(frame: Frame, label: str, out: TextIO) -> None:
+def _print_table(frame: Frame, label: str, out: TextIO | _SafeText) -> None:
     out.write(f"{label}: profile {frame.profile_id}, list {frame.list_name or '?'}")
     if frame.meter_id:
         out.write(f", meter {frame.meter_id}")
@@ -440,12 +440,13 @@ def _decode(args: argparse.Namespace, profiles: ProfileSet, kw: dict[str, Any], 
                 end_noise()
                 at = offset
                 offset += len(item.raw)
-                frame = getattr(item, "frame", None)
-                if frame is None:  # a rejected frame
+                decoded: Frame | None = getattr(item, "frame", None)
+                if decoded is None:  # a rejected frame
                     bad += 1
-                    e = item.error
-                    err.write(f"{lab}: rejected at offset {at} ({type(e).__name__}): {e}\n")
+                    why = item.error
+                    err.write(f"{lab}: rejected at offset {at} ({type(why).__name__}): {why}\n")
                     continue
+                frame = decoded
             ok += 1
             if args.json:
                 sys.stdout.write(_frame_json(frame, lab) + "\n")  # ASCII-only JSON

@@ -168,7 +168,6 @@ class _Walker:
         if pos + 1 + size > end:
             raise ValueError(f"{name} runs past the end")
         raw = bytes(b[pos + 1 : pos + 1 + size])
-        v: Any
         if tag in (0x17, 0x18):
             import struct
 

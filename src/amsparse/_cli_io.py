@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
                 report = None
                 if accounts is not None:  # frames without a clock are placed by their receive time
                     accounts.update(ev.frame, at=datetime.now(timezone.utc))
-                    report = live_summary(accounts.current)
+                    report = live_summary(accounts.current) if accounts.current is not None else None
                 if args.json:
                     extra = {} if report is None else {"report": report}
                     out.write(_frame_json(ev.frame, f"{args.url}#{n}", **extra) + "\n")

@@ -192,10 +192,9 @@ def write_dataset(
     if on_unknown not in ("raise", "drop"):
         raise ValueError("on_unknown must be 'raise' or 'drop'")
     if isinstance(profile, str):  # an unknown id fails here (ValueError), not once per file
-        from . import _decode_py
-        from ._profiles import builtin_profiles
+        from ._options import prepare
 
-        _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
+        prepare(profiles, profile, None)
     schema = dataset_schema(columns, profiles=profiles, profile=profile)
     for key in partition_by:
         if schema.get_field_index(key) < 0:

@@ -8,7 +8,7 @@ from ._errors import DecodeError
 from ._model import CosemDateTime, Frame
 from ._profiles import CompiledProfile, ProfileSet
 
-__all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
+__all__ = ["DecoderCore", "decode_apdu", "decode_frame", "default_core", "fcs16", "parse_hdlc"]
 
 BACKEND: Final[Literal["cython"]]
 MAX_DEPTH: Final[int]
@@ -23,6 +23,7 @@ def decode_frame(
     tz: str | None = None,
     keys: Any = None,
     require_authentication: bool = False,
+    decoder: DecoderCore | None = None,
 ) -> Frame: ...
 def decode_apdu(
     data: bytes | bytearray | memoryview,
@@ -33,16 +34,46 @@ def decode_apdu(
     source: int = -1,
     keys: Any = None,
     require_authentication: bool = False,
+    decoder: DecoderCore | None = None,
 ) -> Frame: ...
+
+# the decoding state one amsparse.Decoder owns (_cache_c.pxi)
+class DecoderCore:
+    @property
+    def profiles(self) -> ProfileSet: ...
+    @property
+    def profile(self) -> CompiledProfile | None: ...
+    @property
+    def tz(self) -> str | None: ...
+    @property
+    def keys(self) -> Any: ...
+    @property
+    def require_authentication(self) -> bool: ...
+    def __init__(
+        self,
+        profiles: ProfileSet | None = None,
+        *,
+        profile: str | CompiledProfile | None = None,
+        tz: str | None = None,
+        keys: Any = None,
+        require_authentication: bool = False,
+    ) -> None: ...
+    def decode_frame(self, data: bytes | bytearray | memoryview) -> Frame: ...
+    def decode_apdu(self, data: bytes | bytearray | memoryview, source: int = -1) -> Frame: ...
+    def clear_caches(self) -> None: ...
+    def cache_info(self) -> dict[str, int]: ...
+
+def default_core(
+    profiles: ProfileSet | None = None, profile: str | CompiledProfile | None = None, tz: str | None = None
+) -> DecoderCore: ...
 
 # columnar writer used by amsparse._batch (fills an empty amsparse._batch.FrameTable)
 class TableWriter:
     def __init__(
         self,
         table: FrameTable,
-        profiles: ProfileSet | None = None,
-        profile: str | CompiledProfile | None = None,
-        tz: str | None = None,
+        decoder: DecoderCore,
+        max_columns: int = ...,
         keys: Any = None,
         require_authentication: bool = False,
     ) -> None: ...
@@ -69,9 +100,7 @@ def decode_run(
     buf: bytearray,
     items: list[tuple[int, int, int, int]],
     i: int,
-    profiles: ProfileSet | None,
-    profile: str | CompiledProfile | None,
-    tz: str | None,
+    decoder: DecoderCore,
     event_cls: type,
     events: list[Any],
     reject: Callable[[list[Any], bytes, DecodeError], None],

@@ -106,18 +106,20 @@ include "_pushlist_c.pxi"
 
 
 def decode_frame(data, profiles=None, *, profile=None, tz=None, keys=None,
-                 require_authentication=False):
+                 require_authentication=False, decoder=None):
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    ps, prof = _prepare(profiles, profile, tz)
-    return _decode_one(_as_bytes(data), ps, prof, tz, keys, require_authentication)
+    cdef DecoderCore dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_one(_as_bytes(data), dc, keys, require_authentication)
 
 
-cdef object _decode_one(bytes buf, object ps, object prof, object tz, object keys, bint require_auth):
+cdef object _decode_one(bytes buf, DecoderCore dc, object keys, bint require_auth):
     """One frame given on its own (decode_frame, TableWriter.add_raw): an M-Bus
     message when it starts with 0x68, else an HDLC frame."""
     if PyBytes_GET_SIZE(buf) and (<const unsigned char*>PyBytes_AS_STRING(buf))[0] == 0x68:
-        return _decode_mbus(buf, keys, require_auth, _decode_plain, (ps, prof, -1, tz, None))
-    return _decode_hdlc(buf, ps, prof, tz, keys, require_auth)
+        return _decode_mbus(buf, keys, require_auth, _decode_plain, (dc, -1, None))
+    return _decode_hdlc(buf, dc, keys, require_auth)
 
 
 # --------------------------------------------------------------------------- stream loop
@@ -146,7 +148,7 @@ cdef object _frame_event(object cls, object frame, bytes raw):
     return o
 
 
-def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, list events, reject,
+def decode_run(buf, list items, Py_ssize_t i, DecoderCore dc, event_cls, list events, reject,
                keys=None, bint require_auth=False):
     """StreamDecoder's loop over the scanner's items, for the common case.
 
@@ -169,7 +171,6 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
         return i, 0, 0
     view = buf
     base = &view[0]
-    ps, prof = _prepare(profiles, profile, tz)
     while i < n:
         it = <tuple>items[i]
         if <int>it[0] != 1:
@@ -184,7 +185,7 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
             shared += 1
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
-            frame = _decode_hdlc(raw, ps, prof, tz, keys, require_auth)
+            frame = _decode_hdlc(raw, dc, keys, require_auth)
         except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:
@@ -195,13 +196,18 @@ def decode_run(buf, list items, Py_ssize_t i, profiles, profile, tz, event_cls, 
 
 
 def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=None,
-                require_authentication=False):
+                require_authentication=False, decoder=None):
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
-    cdef bytes buf = _as_bytes(data)
+    cdef DecoderCore dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_apdu(_as_bytes(data), dc, source, keys, require_authentication)
+
+
+cdef object _decode_apdu(bytes buf, DecoderCore dc, object source, object keys, bint require_authentication):
     cdef const unsigned char* d
     cdef Py_ssize_t n
     cdef bint llc
-    ps, prof = _prepare(profiles, profile, tz)
     d = <const unsigned char*>PyBytes_AS_STRING(buf)
     n = PyBytes_GET_SIZE(buf)
     if n > _MAX_APDU_INPUT:
@@ -209,8 +215,8 @@ def decode_apdu(data, profiles=None, *, profile=None, tz=None, source=-1, keys=N
     llc = n >= 3 and d[0] == 0xE6 and d[1] == 0xE7 and d[2] == 0x00
     if n > 3 * llc and _wrapped_tag(d[3 * llc]):
         return _decode_wrapped(buf, 3 * llc, n, keys, require_authentication, _decode_plain,
-                               (ps, prof, source, tz, None))
-    return _decode_info(buf, 0, n, ps, prof, source, tz, None, llc)
+                               (dc, source, None))
+    return _decode_info(buf, 0, n, dc, source, None, llc)
 
 
 include "_writer_base_c.pxi"

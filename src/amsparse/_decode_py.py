@@ -15,10 +15,10 @@ Pipeline for one frame::
 
 from __future__ import annotations
 
-from binascii import crc_hqx as _crc_hqx
 from typing import Any
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
+from ._crc import fcs16
 from ._errors import (
     ApduError,
     ChecksumError,
@@ -63,27 +63,15 @@ from ._spec import (
 )
 from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 
-__all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
+__all__ = [
+    "BACKEND", "MAX_DEPTH", "DecoderCore", "TableWriter", "decode_apdu", "decode_frame", "decode_run", "default_core", "fcs16",
+    "parse_hdlc",
+]
 
 BACKEND = "python"
 
 
-# CRC-16/X.25 is CRC-16/CCITT with reflected input and output.  The standard
-# library has the unreflected CCITT CRC in C (binascii.crc_hqx), so: reverse
-# the bits of every byte (bytes.translate), run crc_hqx from 0xFFFF (its own
-# reversal), reverse the 16-bit result, xor 0xFFFF.  Same value as the
-# byte-at-a-time table loop (tests/encoder.py keeps a bitwise one to check
-# against), about 50 times faster in pure Python.
-_REVERSE_BITS = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
-
-
-def fcs16(data: bytes | bytearray | memoryview, start: int = 0, end: int | None = None) -> int:
-    """CRC-16/X.25 (HDLC FCS): reflected polynomial 0x1021, init and xorout
-    0xFFFF.  ``fcs16(b"123456789") == 0x906E``.  Frames carry it LSB first."""
-    if end is None:
-        end = len(data)
-    crc = _crc_hqx(bytes(data[start:end]).translate(_REVERSE_BITS), 0xFFFF)
-    return (_REVERSE_BITS[crc & 0xFF] << 8 | _REVERSE_BITS[crc >> 8]) ^ 0xFFFF
+# CRC-16/X.25 (the HDLC FCS): amsparse._crc (the framing layer)
 
 
 # --------------------------------------------------------------------------- HDLC
@@ -319,7 +307,7 @@ def _as_text(tag: int, value: Any) -> str | None:
     return None
 
 
-def _list_version(layout: int, elements: list) -> str | None:  # type: ignore[type-arg]
+def _list_version(layout: int, elements: list[Any]) -> str | None:
     if layout == LAYOUT_OBIS:
         for obis, tag, value, _, _ in elements:
             if obis >= 0 and (obis >> 8) & 0xFFFFFF == _VERSION_CDE:
@@ -373,7 +361,7 @@ def _scale(raw: Any, scaler: int) -> Any:
 
 def _resolve(
     layout: int,
-    elements: list,  # type: ignore[type-arg]
+    elements: list[Any],
     count: int,
     profiles: ProfileSet,
     profile: CompiledProfile | None,
@@ -455,7 +443,7 @@ def _resolve(
         fields.append(idx if table is prof else -1)
         if f_scaler is not None:
             scalers.append(f_scaler)
-            units.append(f_unit)  # type: ignore[arg-type]
+            units.append(f_unit)
             defaults.append(False)
         else:
             scalers.append(d_scaler)
@@ -592,18 +580,87 @@ def _decode_info(
     return _resolve(layout, elements, count, profiles, profile, source, tz, header, invoke_id, address, body_pos)
 
 
-def _prepare(
-    profiles: ProfileSet | None, profile: str | CompiledProfile | None, tz: str | None = None
-) -> tuple[ProfileSet, CompiledProfile | None]:
-    """Options checked as every entry point checks them (amsparse._options)."""
-    from ._options import prepare
+class DecoderCore:
+    """Validated options of one decoder (the twin of ``_decode_c.DecoderCore``;
+    see :class:`amsparse.Decoder`).  The twin caches no plans or templates:
+    it decodes every frame on the reference path."""
 
-    return prepare(profiles, profile, tz)
+    __slots__ = ("profiles", "profile", "tz", "keys", "require_authentication", "__dict__")
+
+    def __init__(
+        self,
+        profiles: ProfileSet | None = None,
+        *,
+        profile: str | CompiledProfile | None = None,
+        tz: str | None = None,
+        keys: Any = None,
+        require_authentication: bool = False,
+    ) -> None:
+        from ._options import prepare
+
+        self.profiles: ProfileSet
+        self.profile: CompiledProfile | None
+        self.profiles, self.profile = prepare(profiles, profile, tz)
+        self.tz: str | None = tz
+        self.keys: Any = keys
+        self.require_authentication: bool = bool(require_authentication)
+
+    def decode_frame(self, data: bytes | bytearray | memoryview) -> Frame:
+        """Decode exactly one frame (see :func:`amsparse.decode_frame`)."""
+        return _decode_one(bytes(data), self, self.keys, self.require_authentication)
+
+    def decode_apdu(self, data: bytes | bytearray | memoryview, source: int = -1) -> Frame:
+        """Decode one APDU without HDLC framing (see :func:`amsparse.decode_apdu`)."""
+        return _decode_apdu(bytes(data), self, source, self.keys, self.require_authentication)
+
+    def clear_caches(self) -> None:
+        """Forget the plans and templates learnt so far (the twin has none)."""
+
+    def cache_info(self) -> dict[str, int]:
+        """``{"plans": n, "templates": n}``: the entries cached so far (the twin caches none)."""
+        return {"plans": 0, "templates": 0}
 
 
-def _decode_plain(plain: bytes, ctx: tuple) -> Frame:  # type: ignore[type-arg]
-    ps, prof, src, tz, address = ctx
-    return _decode_info(plain, 0, len(plain), ps, prof, src, tz, address, False)
+_DEFAULT_CORES: dict[tuple[Any, Any, Any], DecoderCore] = {}
+_DEFAULT_CORES_MAX = 64
+
+
+def _default_core(profiles: Any, profile: Any, tz: Any, decoder: Any) -> DecoderCore:
+    """The core a module-level call uses (as ``_decode_c._default_core``)."""
+    if decoder is not None:
+        if not isinstance(decoder, DecoderCore):
+            raise TypeError(f"decoder must be an amsparse.Decoder, got {type(decoder).__name__}")
+        if profiles is not None or profile is not None or tz is not None:
+            raise TypeError("give the options to the Decoder, not beside decoder=")
+        return decoder
+    key: tuple[Any, Any, Any] | None = (profiles, profile, tz)
+    try:
+        dc = _DEFAULT_CORES.get(key) if key is not None else None
+    except TypeError:  # an unhashable option: let the validation name it
+        key, dc = None, None
+    if dc is None:
+        dc = DecoderCore(profiles, profile=profile, tz=tz)
+        if key is not None:
+            if len(_DEFAULT_CORES) >= _DEFAULT_CORES_MAX:
+                _DEFAULT_CORES.clear()
+            _DEFAULT_CORES[key] = dc
+    return dc
+
+
+def default_core(profiles: Any = None, profile: Any = None, tz: Any = None) -> DecoderCore:
+    """The core the module-level functions use for these options (validated)."""
+    return _default_core(profiles, profile, tz, None)
+
+
+def _decoder_keys(dc: DecoderCore, keys: Any, require_authentication: bool) -> tuple[Any, bool]:
+    if keys is not None or require_authentication:
+        raise TypeError("give keys and require_authentication to the Decoder, not beside decoder=")
+    return dc.keys, dc.require_authentication
+
+
+def _decode_plain(plain: bytes, ctx: tuple[DecoderCore, int, tuple[int, int, int] | None]) -> Frame:
+    dc, src, address = ctx
+    return _decode_info(plain, 0, len(plain), dc.profiles, dc.profile, src, dc.tz, address, False)
 
 
 def decode_frame(
@@ -614,21 +671,32 @@ def decode_frame(
     tz: str | None = None,
     keys: Any = None,
     require_authentication: bool = False,
+    decoder: DecoderCore | None = None,
 ) -> Frame:
     """Decode exactly one flag-delimited HDLC frame (see :func:`amsparse.decode_frame`)."""
-    data = bytes(data)
-    ps, prof = _prepare(profiles, profile, tz)
+    dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_one(bytes(data), dc, keys, require_authentication)
+
+
+def _decode_one(data: bytes, dc: DecoderCore, keys: Any, require_authentication: bool) -> Frame:
+    """One frame given on its own: an M-Bus message when it starts with 0x68, else an HDLC frame."""
     if data[:1] == b"\x68":  # M-Bus long frame(s) of one message
-        return decode_mbus(data, keys, require_authentication, _decode_plain, (ps, prof, -1, tz, None))
+        return decode_mbus(data, keys, require_authentication, _decode_plain, (dc, -1, None))  # type: ignore[no-any-return]
+    return _decode_hdlc(data, dc, keys, require_authentication)
+
+
+def _decode_hdlc(data: bytes, dc: DecoderCore, keys: Any = None, require_authentication: bool = False) -> Frame:
     dest, src, control, segmented, start, end = parse_hdlc(data)
     if segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1
         )
     if end - start > 3 and data[start + 3] in WRAPPED_TAGS and data[start : start + 3] == b"\xe6\xe7\x00":
-        return decode_wrapped(data, start + 3, end, keys, require_authentication, _decode_plain,
-                              (ps, prof, src, tz, (dest, src, control)), True)
-    return _decode_info(data, start, end, ps, prof, src, tz, (dest, src, control), True)
+        return decode_wrapped(data, start + 3, end, keys, require_authentication, _decode_plain,  # type: ignore[no-any-return]
+                              (dc, src, (dest, src, control)), True)
+    return _decode_info(data, start, end, dc.profiles, dc.profile, src, dc.tz, (dest, src, control), True)
 
 
 def decode_apdu(
@@ -640,15 +708,27 @@ def decode_apdu(
     source: int = -1,
     keys: Any = None,
     require_authentication: bool = False,
+    decoder: DecoderCore | None = None,
 ) -> Frame:
     """Decode a DLMS APDU without HDLC framing; a leading LLC header is optional."""
-    data = bytes(data)
-    ps, prof = _prepare(profiles, profile, tz)
+    dc = _default_core(profiles, profile, tz, decoder)
+    if decoder is not None:
+        keys, require_authentication = _decoder_keys(dc, keys, require_authentication)
+    return _decode_apdu(bytes(data), dc, source, keys, require_authentication)
+
+
+def _decode_apdu(data: bytes, dc: DecoderCore, source: int, keys: Any, require_authentication: bool) -> Frame:
     if len(data) > MAX_APDU_INPUT:
         raise ApduError(f"APDU of {len(data)} bytes is larger than decode_apdu accepts ({MAX_APDU_INPUT})", None)
     llc = len(data) >= 3 and data[0] == 0xE6 and data[1] == 0xE7 and data[2] == 0x00
     pos = 3 if llc else 0
     if pos < len(data) and data[pos] in WRAPPED_TAGS:
-        return decode_wrapped(data, pos, len(data), keys, require_authentication, _decode_plain,
-                              (ps, prof, source, tz, None))
-    return _decode_info(data, 0, len(data), ps, prof, source, tz, None, llc)
+        return decode_wrapped(data, pos, len(data), keys, require_authentication, _decode_plain,  # type: ignore[no-any-return]
+                              (dc, source, None))
+    return _decode_info(data, 0, len(data), dc.profiles, dc.profile, source, dc.tz, None, llc)
+
+
+# the twin's table writer and stream run loop (the compiled core has both inside
+# _decode_c); imported last: they use the functions above
+from ._batch_py import TableWriter  # noqa: E402
+from ._run_py import decode_run  # noqa: E402

@@ -27,6 +27,8 @@ test can compare ``type(exc)`` across backends.  Every error raised because of
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AmsparseError",
     "ApduError",
@@ -65,18 +67,18 @@ class DecodeError(AmsparseError, ValueError):
     def __eq__(self, other: object) -> bool:  # lets tests compare twins' errors
         return (
             type(self) is type(other)
-            and self.args == other.args  # type: ignore[attr-defined]
-            and self.offset == other.offset  # type: ignore[attr-defined]
+            and self.args == other.args
+            and self.offset == other.offset
         )
 
     def __hash__(self) -> int:
         return hash((type(self), self.args, self.offset))
 
-    def __reduce__(self):  # pickling keeps the offset (multiprocessing users)
+    def __reduce__(self) -> tuple[Any, ...]:  # pickling keeps the offset (multiprocessing users)
         return (_rebuild, (type(self), self.args, self.__dict__))
 
 
-def _rebuild(cls, args, state):  # type: ignore[no-untyped-def]
+def _rebuild(cls: Any, args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     obj = cls.__new__(cls)
     Exception.__init__(obj, *args)
     obj.__dict__.update(state)
@@ -188,7 +190,7 @@ class UnexpectedError(DecodeError):
         self.cause = cause
         self.__cause__ = cause
 
-    def __reduce__(self):  # the cause may not pickle; its text is in the message
+    def __reduce__(self) -> tuple[Any, ...]:  # the cause may not pickle; its text is in the message
         state = dict(self.__dict__)
         state["cause"] = None
         return (_rebuild, (type(self), self.args, state))

@@ -274,8 +274,8 @@ class CosemTime:
     hundredths: int | None
 
 
-RawValue = Union[None, bool, int, float, str, bytes, CosemDateTime, CosemDate, CosemTime, tuple]
-Value = Union[None, bool, int, float, str, bytes, _dt.datetime, CosemDate, CosemTime, tuple]
+RawValue = Union[None, bool, int, float, str, bytes, CosemDateTime, CosemDate, CosemTime, tuple[Any, ...]]
+Value = Union[None, bool, int, float, str, bytes, _dt.datetime, CosemDate, CosemTime, tuple[Any, ...]]
 
 
 # --------------------------------------------------------------------------- readings
@@ -307,7 +307,7 @@ class Reading:
     value: Value
     quality: str | None = None
 
-    def decimal(self):  # type: ignore[no-untyped-def]
+    def decimal(self) -> Any:
         """The exact scaled value as a :class:`decimal.Decimal` (numbers only)."""
         import decimal
 
@@ -423,6 +423,12 @@ class Frame:
     header_time: _dt.datetime | None
     invoke_id: int
     address: tuple[int, int, int] | None
+    _names: tuple[str, ...]
+    _obis: tuple[int, ...]
+    _raws: tuple[Any, ...]
+    _scalers: tuple[int, ...]
+    _units: tuple[int, ...]
+    _values: tuple[Any, ...]
     _readings: tuple[Reading, ...] | None
     security: Any
     received: _dt.datetime | None
@@ -646,7 +652,7 @@ class Frame:
             f"meter={self.meter_id!r} readings={len(self._names)}>"
         )
 
-    def __reduce__(self):  # picklable (multiprocessing back ends)
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable (multiprocessing back ends)
         return (Frame, self._key()[:9] + (self._names, self._obis, self._raws,
                                           self._scalers, self._units, self._values,
                                           self.security, self.received))

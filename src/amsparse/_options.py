@@ -105,4 +105,4 @@ def check_size(name: str, value: Any, minimum: int) -> int:
         value = int(value)
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return int(value)

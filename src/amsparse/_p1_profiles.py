@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ._errors import ProfileError
 from ._model import Unit
@@ -239,6 +239,8 @@ class P1ProfileSet:
 
     __slots__ = ("profiles", "by_id", "generic", "_cache")
 
+    generic: P1Profile
+
     def __init__(self, profiles: Sequence[P1Profile], generic: P1Profile | None = None) -> None:
         seen: dict[str, P1Profile] = {}
         for p in profiles:
@@ -254,7 +256,7 @@ class P1ProfileSet:
         self.generic = generic
         self._cache: dict[tuple[Any, ...], P1Profile] = {}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[P1Profile]:
         return iter(self.profiles)
 
     def __len__(self) -> int:
@@ -320,7 +322,7 @@ def load_p1_profiles(*paths: str | os.PathLike[str], include_builtin: bool = Tru
             entries.append((str(f), data))
     from ._builtin_profiles import P1_PROFILES
 
-    compiled = _compile_all(entries, {d["id"]: d for _, d in P1_PROFILES})
+    compiled = _compile_all(entries, {str(d["id"]): d for _, d in P1_PROFILES})
     base = builtin_p1_profiles()
     generic = next((p for p in compiled if p.id == "p1-generic"), base.generic)
     if include_builtin:

@@ -204,8 +204,10 @@ def scale(raw: int, scaler: int) -> int | float:
     if scaler == 0:
         return raw
     if scaler > 0:
-        return raw * 10**scaler
-    return raw / 10 ** (-scaler)
+        up: int = raw * 10**scaler
+        return up
+    down: float = raw / 10 ** (-scaler)
+    return down
 
 
 @lru_cache(maxsize=1024)
@@ -302,7 +304,7 @@ def _number(name: str, text: str, expected: int, zone: _dt.tzinfo, offset: int) 
 
 
 def line_readings(
-    out: tuple[list, list, list, list, list, list],  # type: ignore[type-arg]
+    out: tuple[list[Any], list[Any], list[Any], list[Any], list[Any], list[Any]],
     prof: P1Profile,
     obis: int,
     groups: list[str],
@@ -397,7 +399,7 @@ def prepare(profiles: P1ProfileSet | None, profile: str | P1Profile | None) -> t
 
 
 def frame_of(
-    prof: P1Profile, ident: str, crc: int, out: tuple[list, list, list, list, list, list]  # type: ignore[type-arg]
+    prof: P1Profile, ident: str, crc: int, out: tuple[list[Any], list[Any], list[Any], list[Any], list[Any], list[Any]]
 ) -> Frame:
     names, codes, raws, scalers, units, values = out
     version = meter_id = None
@@ -426,8 +428,9 @@ def decode_telegram(
     data = bytes(data)
     ps, prof = prepare(profiles, profile)
     if data[:1] == b"\xdb":
-        return decode_ciphered(data, keys, require_authentication,
-                               lambda plain: decode_telegram(plain, profiles, profile=profile, tz=tz))
+        frame: Frame = decode_ciphered(data, keys, require_authentication,
+                                       lambda plain: decode_telegram(plain, profiles, profile=profile, tz=tz))
+        return frame
     bang, crc = envelope(data)
     ident, pos = ident_line(data, bang)
     lines = scan_lines(data, pos, bang)
@@ -439,7 +442,7 @@ def decode_telegram(
                 break
         prof = ps.choose(ident, version, crc >= 0, tuple(code for code, _, _ in lines))
     zone = get_zone(tz if tz is not None else prof.timezone)
-    out: tuple[list, list, list, list, list, list] = ([], [], [], [], [], [])  # type: ignore[type-arg]
+    out: tuple[list[Any], list[Any], list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [], [], [])
     for code, groups, offset in lines:
         line_readings(out, prof, code, groups, zone, offset)
     return frame_of(prof, ident, crc, out)

@@ -98,9 +98,9 @@ class TelegramHunter:
         self,
         max_size: int,
         decode: Callable[[bytes], Any],
-        ok: Callable[[list, Any, bytes], None],  # type: ignore[type-arg]
-        reject: Callable[[list, bytes, DecodeError], None],  # type: ignore[type-arg]
-        discard: Callable[[list, bytes], None],  # type: ignore[type-arg]
+        ok: Callable[[list[Any], Any, bytes], None],
+        reject: Callable[[list[Any], bytes, DecodeError], None],
+        discard: Callable[[list[Any], bytes], None],
         ciphered: bool = False,
     ) -> None:
         self._buf = bytearray()
@@ -119,7 +119,7 @@ class TelegramHunter:
     def buffered(self) -> int:
         return len(self._buf)
 
-    def feed(self, events: list, data: bytes) -> None:  # type: ignore[type-arg]
+    def feed(self, events: list[Any], data: bytes) -> None:
         """Bytes the HDLC scanner skipped, in stream order."""
         while data:
             if not self.active:
@@ -143,7 +143,7 @@ class TelegramHunter:
             self._buf += data
             data = self._advance(events, False)
 
-    def _advance(self, events: list, final: bool) -> bytes:  # type: ignore[type-arg]
+    def _advance(self, events: list[Any], final: bool) -> bytes:
         """Look at the pending telegram; return bytes to hunt in again."""
         buf = self._buf
         if self._db:
@@ -203,7 +203,7 @@ class TelegramHunter:
             self._ok(events, frame, raw)
         return rest
 
-    def _advance_ciphered(self, events: list, final: bool) -> bytes:  # type: ignore[type-arg]
+    def _advance_ciphered(self, events: list[Any], final: bool) -> bytes:
         buf = self._buf
         size = _ciphered_size(buf, self.max_size)
         if size is False or (size is None and final):
@@ -243,7 +243,7 @@ class TelegramHunter:
         self._buf = bytearray()
         self._checked = 1
 
-    def interrupt(self, events: list) -> None:  # type: ignore[type-arg]
+    def interrupt(self, events: list[Any]) -> None:
         """An HDLC frame follows: a telegram whose '!' arrived ends here (its
         CRC line is over); one without is rejected; a bare '/' is noise."""
         while self.active:
@@ -268,7 +268,7 @@ class TelegramHunter:
                 self._reject(events, bytes(buf), IncompleteFrameError(
                     "telegram interrupted by an HDLC frame before its end", 1, len(buf)))
 
-    def flush(self, events: list) -> None:  # type: ignore[type-arg]
+    def flush(self, events: list[Any]) -> None:
         data = b""
         if self.active:
             data = self._advance(events, True)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ._errors import ProfileError
 from ._model import ObisCode, Unit
@@ -411,6 +412,10 @@ class ProfileSet:
 
     __slots__ = ("profiles", "by_id", "by_version", "generic")
 
+    profiles: tuple[CompiledProfile, ...]
+    by_id: dict[str, CompiledProfile]
+    generic: CompiledProfile
+
     def __init__(self, profiles: Sequence[CompiledProfile], generic: CompiledProfile | None = None) -> None:
         seen: dict[str, CompiledProfile] = {}
         ordered: list[CompiledProfile] = []
@@ -433,7 +438,7 @@ class ProfileSet:
                 by_version.setdefault(v, []).append(p)
         self.by_version = {k: tuple(v) for k, v in by_version.items()}
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[CompiledProfile]:
         return iter(self.profiles)
 
     def __len__(self) -> int:
@@ -483,18 +488,18 @@ def _read_file(path: Path) -> Mapping[str, Any]:
             raise ProfileError("invalid JSON: nested too deeply", src) from None
         except ValueError as e:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
             raise ProfileError(f"invalid JSON: {e}", src) from None
-    try:
-        import tomllib  # type: ignore[import-not-found]
-    except ModuleNotFoundError:  # Python 3.10
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ModuleNotFoundError:
             raise ProfileError(
                 "reading TOML profiles on Python 3.10 needs 'tomli' "
                 "(pip install amsparse[toml]), or write the profile as JSON", src
             ) from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))  # type: ignore[no-any-return]
+        return tomllib.loads(raw.decode("utf-8"))
     except RecursionError:
         raise ProfileError("invalid TOML: nested too deeply", src) from None
     except ValueError as e:  # TOMLDecodeError, UnicodeDecodeError, an integer of too many digits

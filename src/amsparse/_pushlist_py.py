@@ -35,7 +35,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import ProfileMismatchError
-from ._profiles import LAYOUT_OBIS, LAYOUT_POSITIONAL, LAYOUT_PUSHLIST, CompiledProfile, ProfileSet
+from ._profiles import CompiledProfile, ProfileSet
+from ._spec import LAYOUT_OBIS, LAYOUT_POSITIONAL, LAYOUT_PUSHLIST
 
 __all__ = ["detect_profile", "flatten_pushlist", "settle"]
 
@@ -85,7 +86,7 @@ def _self_describing(items: list) -> list | None:  # type: ignore[type-arg]
         entries.append(d)
     if entries[0][0] != CLASS_PUSH_SETUP or entries[0][2] != 2:
         return None
-    out = []
+    out: list[Any] = []
     at: dict[int, int] = {}  # OBIS -> index in out of its attribute-2 value
     for i in range(1, n):
         cid, obis, attr, _ = entries[i]

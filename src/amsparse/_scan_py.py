@@ -43,8 +43,9 @@ Keep this file and ``_scan_c.pyx`` in step: they are tested against each other.
 from __future__ import annotations
 
 from binascii import crc_hqx as _crc_hqx
+from typing import Any
 
-from ._decode_py import _REVERSE_BITS, fcs16
+from ._crc import _REVERSE_BITS, fcs16
 
 __all__ = ["BLOCK", "DISCARD", "FRAME", "REJECT", "PrefixFcs", "PrefixState", "fcs_bytes", "scan"]
 
@@ -91,7 +92,7 @@ class PrefixFcs:
 
     __slots__ = ("buf", "base", "regs", "on")
 
-    def __init__(self, buf=None, base: int = 0, on: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, buf: Any = None, base: int = 0, on: bool = False) -> None:
         self.buf = buf
         self.base = base
         # off until an FCS fails: a frame that checks out is consumed, so direct
@@ -128,7 +129,7 @@ class PrefixFcs:
         reg = self._reg(kc) ^ lo[x & 0xFF] ^ hi[x >> 8]
         return _finish(_crc_hqx(bytes(buf[qc:c]).translate(_REVERSE_BITS), reg))
 
-    def crc(self, buf, a: int, c: int) -> int:  # type: ignore[no-untyped-def]
+    def crc(self, buf: Any, a: int, c: int) -> int:
         """``fcs16(buf, a, c)``; ``buf`` is the buffer this state follows."""
         self.buf = buf
         return self.fcs(a, c)
@@ -161,7 +162,7 @@ _WAIT_HEADER = -2  # not enough bytes to check the header; in final mode: not a 
 _WAIT_BODY = -3  # header (HCS) good, frame incomplete; in final mode: reject
 
 
-def _check(buf, i: int, end: int, maxfs: int, pf: PrefixFcs) -> tuple[int, int, int]:
+def _check(buf: Any, i: int, end: int, maxfs: int, pf: PrefixFcs) -> tuple[int, int, int]:
     """-> (status, total, need)."""
     avail = end - i
     if avail < 3:
@@ -212,8 +213,8 @@ def _check(buf, i: int, end: int, maxfs: int, pf: PrefixFcs) -> tuple[int, int, 
     return FRAME, total, 0
 
 
-def scan(buf, start: int, end: int, max_frame_size: int, shared: bool, final: bool,  # type: ignore[no-untyped-def]
-         prefix: PrefixFcs | None = None):
+def scan(buf: Any, start: int, end: int, max_frame_size: int, shared: bool, final: bool,
+         prefix: PrefixFcs | None = None) -> tuple[list[tuple[int, int, int, int]], int, bool, int]:
     out: list[tuple[int, int, int, int]] = []
     if start >= end:
         return out, end, shared, 1

@@ -127,7 +127,7 @@ class Keys:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __reduce__(self):  # multiprocessing workers get the keys (never printed)
+    def __reduce__(self) -> tuple[Any, ...]:  # multiprocessing workers get the keys (never printed)
         return (Keys, (self._ek, self._ak, self.system_title))
 
     def _cipher(self) -> Any:

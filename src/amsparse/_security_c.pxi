@@ -36,7 +36,7 @@ cdef bytes _sec_buffer(const unsigned char* d, Py_ssize_t info_start, object pla
     return out
 
 
-cdef object _sec_fast(bytes buf, Hdlc* h, object ps, object prof, object tz, object keys,
+cdef object _sec_fast(bytes buf, Hdlc* h, DecoderCore dc, object keys,
                       bint require_auth):
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
     cdef Py_ssize_t p = h.info_start + 3, end = h.info_end, length, stop, body, k
@@ -107,7 +107,7 @@ cdef object _sec_fast(bytes buf, Hdlc* h, object ps, object prof, object tz, obj
     h2 = h[0]
     h2.info_end = PyBytes_GET_SIZE(syn) - 3
     try:
-        frame = _decode_hdlc_info(syn, &h2, ps, prof, tz)
+        frame = _decode_hdlc_info(syn, &h2, dc)
     except DecodeError:
         return None
     sec = _sec_tuple_new(_Security, (title, <unsigned long long>_be(d + p + 1, 4), True, authenticated, sc))

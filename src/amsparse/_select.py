@@ -17,6 +17,8 @@ import platform
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+__all__ = ["BACKEND", "P1_BACKEND", "SCAN_BACKEND", "impl", "p1_impl", "scan_for", "scan_impl"]
+
 if TYPE_CHECKING:
     from . import _decode_py as impl
 else:
@@ -58,3 +60,31 @@ if _expected and _expected != P1_BACKEND:
     raise ImportError(
         f"amsparse loaded the {P1_BACKEND!r} P1 decoder but AMSPARSE_EXPECT_BACKEND={_expected!r}"
     )
+
+# The frame scanner (StreamDecoder, decode_batch): the compiled _scan_c with the
+# compiled core, same rules.  Selection happens here only.
+if TYPE_CHECKING:
+    from . import _scan_py as scan_impl
+elif impl.BACKEND != "cython":
+    from . import _scan_py as scan_impl
+else:
+    try:
+        from . import _scan_c as scan_impl
+    except ImportError:
+        from . import _scan_py as scan_impl
+
+SCAN_BACKEND: str = "cython" if scan_impl.__name__.endswith("_scan_c") else "python"
+if _expected and _expected != SCAN_BACKEND:
+    raise ImportError(
+        f"amsparse loaded the {SCAN_BACKEND!r} stream scanner but AMSPARSE_EXPECT_BACKEND={_expected!r}"
+    )
+
+
+def scan_for(backend: ModuleType) -> ModuleType:
+    """The scanner that goes with a decoding backend module (the twin's with
+    the twin, else the selected one)."""
+    if backend.BACKEND == "python":
+        from . import _scan_py
+
+        return _scan_py
+    return scan_impl

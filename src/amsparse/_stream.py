@@ -13,14 +13,12 @@ the compiled :mod:`amsparse._scan_c` per ``feed``; the pure-Python twin
 
 from __future__ import annotations
 
-import os
-import platform
-import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator, Union
+from typing import Any, BinaryIO, Callable, Iterator, Union
 
 from . import _decode_py
+from ._decoder import backend_of, core_for
 from ._errors import (
     ChecksumError,
     DecodeError,
@@ -30,9 +28,9 @@ from ._errors import (
     as_decode_error,
 )
 from ._model import Frame
-from ._options import check_size, prepare
+from ._options import check_size
 from ._scan_py import PrefixFcs
-from ._select import impl
+from ._select import SCAN_BACKEND, impl, scan_for, scan_impl
 from ._stream_mbus import MBusStream
 from ._stream_transport import StreamTransport
 
@@ -47,20 +45,8 @@ __all__ = [
     "iter_frames",
 ]
 
-if os.environ.get("AMSPARSE_NO_EXTENSIONS", "") not in ("", "0") or platform.python_implementation() != "CPython":
-    from ._scan_py import scan as _scan
-else:
-    try:
-        from ._scan_c import scan as _scan
-    except ImportError:
-        from ._scan_py import scan as _scan
-
-SCAN_BACKEND: str = "cython" if _scan.__module__.endswith("_scan_c") else "python"
-_expected = os.environ.get("AMSPARSE_EXPECT_BACKEND")
-if _expected and _expected != SCAN_BACKEND:  # same guarantee as amsparse._select
-    raise ImportError(
-        f"amsparse loaded the {SCAN_BACKEND!r} stream scanner but AMSPARSE_EXPECT_BACKEND={_expected!r}"
-    )
+# the scanner goes with the decoder backend (amsparse._select)
+_scan = scan_impl.scan
 
 #: at most this many discarded bytes are kept in :attr:`BytesDiscarded.data`
 DISCARD_KEEP = 64
@@ -203,7 +189,7 @@ class StreamDecoder:
         "_buf", "_shared", "_need", "_profiles", "_kw", "max_frame_size", "max_apdu_size",
         "_seg_addr", "_seg_parts", "_seg_raws", "_seg_size", "_seg_broken",
         "frames_decoded", "frames_rejected", "bytes_discarded", "bytes_fed", "shared_flags",
-        "_p1", "_tx", "_framing", "_mb", "_prefix",
+        "_p1", "_tx", "_framing", "_mb", "_prefix", "_dc", "_impl", "_scanner",
     )
 
     def __init__(
@@ -221,15 +207,22 @@ class StreamDecoder:
         require_authentication: bool = False,
         replay_guard: bool = False,
         framing: str = "hdlc",
+        decoder: Any = None,
     ) -> None:
         # every option is checked now, as every frame would check it (amsparse._options)
+        # the backend: the decoder's (tests run both in one process), else the selected one
+        self._impl = backend_of(decoder) if decoder is not None else impl
+        dc = self._dc = core_for(self._impl, profiles, profile, tz, decoder=decoder)
+        if decoder is not None:  # the decoder's options, keys included
+            if keys is not None or require_authentication:
+                raise TypeError("give keys and require_authentication to the Decoder, not beside decoder=")
+            profile, tz, keys, require_authentication = dc.profile, dc.tz, dc.keys, dc.require_authentication
         if framing not in ("hdlc", "mbus", "auto"):
             raise ValueError(f"framing must be 'hdlc', 'mbus' or 'auto', not {framing!r}")
         max_frame_size = check_size("max_frame_size", max_frame_size, 9)
         max_apdu_size = check_size("max_apdu_size", max_apdu_size, 1)
-        profiles, _ = prepare(profiles, profile, tz)
-        self._profiles = profiles
-        self._kw: dict[str, Any] = {"profile": profile, "tz": tz}
+        self._profiles = dc.profiles
+        self._kw: dict[str, Any] = {"profile": dc.profile, "tz": dc.tz}
         self.max_frame_size = max_frame_size
         self.max_apdu_size = max_apdu_size
         self._tx = StreamTransport(keys, require_authentication, replay_guard, max_apdu_size)
@@ -239,7 +232,8 @@ class StreamDecoder:
         self._buf = bytearray()
         # CRC registers stored along _buf, kept across feeds: a candidate's FCS
         # costs a bounded number of bytes however long it claims to be (F6)
-        self._prefix = sys.modules[_scan.__module__].PrefixState()  # the scanner twin's own
+        self._scanner = scan_for(self._impl)  # the scanner that goes with the backend
+        self._prefix = self._scanner.PrefixState()  # the scanner twin's own
         self._shared = False
         self._need = 1
         self._seg_addr: tuple[int, int] | None = None
@@ -349,10 +343,10 @@ class StreamDecoder:
     def _run(self, final: bool) -> list[Event]:
         buf = self._buf
         prefix = self._prefix
-        items, resume, shared, need = _scan(buf, 0, len(buf), self.max_frame_size, self._shared, final, prefix)
+        items, resume, shared, need = self._scanner.scan(buf, 0, len(buf), self.max_frame_size, self._shared, final, prefix)
         events: list[Event] = []
-        # the compiled core's loop over a run of plain frames (None with the Python twin)
-        decode_run = getattr(impl, "decode_run", None)
+        # the backend's loop over a run of plain frames
+        decode_run = self._impl.decode_run
         i = 0
         n = len(items)
         p1 = self._p1
@@ -362,11 +356,10 @@ class StreamDecoder:
                 mb.interrupt(events, "an HDLC frame")
             if p1 is not None and p1.active and items[i][0] != 0:
                 p1.interrupt(events)  # an HDLC frame inside an unfinished telegram
-            if decode_run is not None and self._seg_addr is None:
-                # the compiled core takes the run of plain frames (same results as below)
+            if self._seg_addr is None:
+                # the backend takes the run of plain frames (same results as below)
                 i, decoded, shared_flags = decode_run(
-                    buf, items, i, self._profiles, self._kw["profile"], self._kw["tz"],
-                    FrameDecoded, events, self._run_reject,
+                    buf, items, i, self._dc, FrameDecoded, events, self._run_reject,
                     *(self._tx.run_keys if not self._tx.raws else ()),  # keys: ciphered frames in the loop too
                 )
                 self.frames_decoded += decoded
@@ -507,7 +500,7 @@ class StreamDecoder:
         address = _decode_py.parse_hdlc(self._seg_raws[0])[:3]
         self._reset_segments()
         try:
-            frame = impl.decode_apdu(apdu, self._profiles, source=src, keys=self._tx.keys,
+            frame = self._impl.decode_apdu(apdu, self._profiles, source=src, keys=self._tx.keys,
                                      require_authentication=self._tx.require_auth, **self._kw)
         except Exception as e:  # any failure is this frame's rejection
             self._reject(events, whole, e)
@@ -520,12 +513,12 @@ class StreamDecoder:
 
     def _single(self, raw: bytes, events: list[Event]) -> None:
         # ciphered pushes and general-block-transfer blocks (amsparse._transport)
-        if self._tx.take(raw, impl, self._kw, self._profiles,
+        if self._tx.take(raw, self._impl, self._kw, self._profiles,
                          lambda f, r: self._decoded(events, f, r),
                          lambda r, e: self._reject(events, r, e)):
             return
         try:
-            frame = impl.decode_frame(raw, self._profiles, **self._kw)
+            frame = self._dc.decode_frame(raw)
         except Exception as e:  # any failure is this frame's rejection
             self._reject(events, raw, e)
         else:
@@ -540,7 +533,7 @@ class StreamDecoder:
 
 # --------------------------------------------------------------------------- file helpers
 
-def _reader(fileobj: Any, chunk_size: int):  # type: ignore[no-untyped-def]
+def _reader(fileobj: Any, chunk_size: int) -> Callable[[], bytes]:
     """A function returning the next available bytes (b"" at EOF)."""
     read1 = getattr(fileobj, "read1", None)
     if read1 is not None:

@@ -209,10 +209,8 @@ class MBusStream:
         owner = self.owner
         tx = owner._tx
         try:
-            from . import _stream
-
-            frame = _stream.impl.decode_apdu(apdu, owner._profiles, keys=tx.keys,
-                                              require_authentication=tx.require_auth, **owner._kw)
+            frame = owner._impl.decode_apdu(apdu, owner._profiles, keys=tx.keys,
+                                            require_authentication=tx.require_auth, **owner._kw)
         except DecodeError as e:
             self._reject(events, raw, e)
             return

@@ -65,7 +65,7 @@ class StreamTransport:
         return bool(self.raws) or where is not None
 
     def take(self, raw: bytes, impl: Any, kw: dict[str, Any], profiles: Any,
-             decoded: Callable[[Any, bytes], None], reject: Callable[[bytes, DecodeError], None]) -> bool:
+             decoded: Callable[[Any, bytes], None], reject: Callable[[bytes, BaseException], None]) -> bool:
         """Handle one unsegmented HDLC frame; False: not ours, decode it the
         ordinary way."""
         seen, where = self._seen
@@ -112,7 +112,7 @@ class StreamTransport:
         return True
 
     def _deliver(self, frame: Any, raw: bytes, decoded: Callable[[Any, bytes], None],
-                 reject: Callable[[bytes, DecodeError], None]) -> None:
+                 reject: Callable[[bytes, BaseException], None]) -> None:
         sec = frame.security
         if self.replay_guard and sec is not None:
             last = self.last_ic.get(sec.system_title)
@@ -124,19 +124,19 @@ class StreamTransport:
             self.last_ic[sec.system_title] = sec.invocation_counter
         decoded(frame, raw)
 
-    def _drop(self, reject: Callable[[bytes, DecodeError], None], why: str) -> None:
+    def _drop(self, reject: Callable[[bytes, BaseException], None], why: str) -> None:
         whole = b"".join(self.raws)
         n = len(self.raws)
         self.raws = []
         self.gbt.reset()
         reject(whole, BlockTransferError(f"{why} ({n} block frame(s) dropped)"))
 
-    def interrupt(self, reject: Callable[[bytes, DecodeError], None], by: str) -> None:
+    def interrupt(self, reject: Callable[[bytes, BaseException], None], by: str) -> None:
         """A frame of another framing arrived (StreamDecoder framing="auto")."""
         if self.raws:
             self._drop(reject, f"general-block-transfer message interrupted by {by}")
 
-    def flush(self, reject: Callable[[bytes, DecodeError], None]) -> None:
+    def flush(self, reject: Callable[[bytes, BaseException], None]) -> None:
         if self.raws:
             self._drop(reject, "stream ended inside a general-block-transfer message")
 

@@ -249,7 +249,7 @@ cdef class _TemplateTable:
         return 0
 
 
-cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable(True)
+include "_cache_c.pxi"
 
 
 cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:

@@ -31,9 +31,6 @@ cdef struct El:
     int scaler
     int unit
 
-cdef dict _PLANS = {}
-
-
 cdef int _walk(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end, int depth,
                Node* nodes, int* nn) noexcept:
     """0: one value walked into ``nodes``; -1: leave this frame to the reference path."""

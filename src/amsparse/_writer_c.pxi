@@ -4,6 +4,7 @@
 cdef class TableWriter:
     """Fills one amsparse._batch.FrameTable (see the section comment)."""
     cdef object table, ps, prof, tz
+    cdef DecoderCore dc                # plans are shared with the decoder's object path
     cdef object keys                   # for ciphered frames (decode_batch(keys=...))
     cdef bint require_auth
     cdef dict col_of, errors
@@ -49,14 +50,14 @@ cdef class TableWriter:
         free(self.pb)
         free(self.filled)
 
-    def __init__(self, table, profiles=None, profile=None, tz=None, int max_columns=_MAX_COLUMNS,
+    def __init__(self, table, DecoderCore decoder not None, int max_columns=_MAX_COLUMNS,
                  keys=None, require_authentication=False):
         cdef int k, j
         self.table = table
         self.keys = keys
         self.require_auth = require_authentication
-        self.ps, self.prof = _prepare(profiles, profile, tz)
-        self.tz = tz
+        self.dc = decoder
+        self.ps, self.prof, self.tz = decoder.ps, decoder.prof, decoder.tz
         self.max_columns = max_columns
         if table._n or table.columns:
             raise ValueError("TableWriter needs an empty FrameTable")
@@ -271,7 +272,7 @@ cdef class TableWriter:
         try:
             if self._fast(<const unsigned char*>PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b), True):
                 return
-            frame = _decode_one(b, self.ps, self.prof, self.tz, self.keys, self.require_auth)
+            frame = _decode_one(b, self.dc, self.keys, self.require_auth)
             self.add_frame(frame)  # may refuse (column budget) before writing the row
         except Exception as e:  # any failure is this frame's row, not the batch's end
             self.add_error(_as_decode_error(e))
@@ -307,8 +308,7 @@ cdef class TableWriter:
             try:
                 if self._fast(<const unsigned char*>PyBytes_AS_STRING(b) + start, stop - start, False):
                     return 0
-                frame = _decode_hdlc(b[start:stop], self.ps, self.prof, self.tz, self.keys,
-                                     self.require_auth)
+                frame = _decode_hdlc(b[start:stop], self.dc, self.keys, self.require_auth)
                 self.add_frame(frame)  # may refuse (column budget) before writing the row
             except Exception as e:  # any failure is this frame's row, not the batch's end
                 self.add_error(_as_decode_error(e))
@@ -340,8 +340,8 @@ cdef class TableWriter:
             slot = (slot + 1) & (ENTRY_SLOTS - 1)
         else:
             return None  # table full: the shapes beyond ENTRY_SLOTS take the reference path
-        key = (PyBytes_FromStringAndSize(<const char*>sig, n), id(self.ps), id(self.prof), self.tz, src)
-        plan = _PLANS.get(key)
+        key = (PyBytes_FromStringAndSize(<const char*>sig, n), src)
+        plan = self.dc.plans.get(key)
         if plan is None or (<_Plan>plan).ps is not self.ps or (<_Plan>plan).profile_arg is not self.prof:
             return None
         e = self._new_entry(<_Plan>plan, key[0], src, nodes, els, nel)

@@ -227,9 +227,9 @@ def read_captures(
     if max_frame_size < 9:
         raise ValueError("max_frame_size must be at least 9")
     if isinstance(profile, str):  # fail now (ValueError) on an unknown id, not in a worker
-        from . import _decode_py
+        from ._options import prepare
 
-        _decode_py._prepare(_profile_set(profiles), profile)
+        prepare(_profile_set(profiles), profile, None)
     cols = list(columns) if columns is not None else reading_columns(profiles, profile)
     fs, paths = _expand(paths_or_glob, storage_options)
     parts: list[tuple[str, int, int | None, int]] = []

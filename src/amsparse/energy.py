@@ -32,7 +32,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ._batch import NAT, epoch_us
+from ._clock import epoch_us
+from ._spec import NAT
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -468,14 +469,14 @@ class EnergyAccountant:
             exp = 0 if math.isnan(e_exp) else round(e_exp)
             w = zt.window(treg)
             slot_raw = self._nearest(treg)
-            prev = self._reg_prev
+            rprev = self._reg_prev
             # the repeated hour: entered when this frame's power reading is in it, or the
             # stamp goes back within it, or repeats the previous hour with moved registers
             in_fold = w >= 0 and pfold
-            if prev is not None and w >= 0 and prev[1] == w:
+            if rprev is not None and w >= 0 and rprev[1] == w:
                 shift = zt.win_b[w] - zt.win_a[w]
-                in_fold = in_fold or prev[4] or (prev[0] - treg > shift // 2) or (
-                    self._reg_prev_slot == slot_raw and (imp > prev[2] or exp > prev[3]))
+                in_fold = in_fold or rprev[4] or (rprev[0] - treg > shift // 2) or (
+                    self._reg_prev_slot == slot_raw and (imp > rprev[2] or exp > rprev[3]))
             self._reg_prev = (treg, w, imp, exp, in_fold)
             self._reg_prev_slot = slot_raw
             tc = treg + (zt.win_b[w] - zt.win_a[w] if in_fold else 0)
@@ -916,7 +917,9 @@ class EnergyAccountant:
 
     def to_json(self) -> dict[str, Any]:
         """This meter in the ``amsparse report --json`` format."""
-        iso = lambda us: self._local(us).isoformat()  # noqa: E731
+        def iso(us: int) -> str:
+            return self._local(us).isoformat()
+
         months = self.months()
         return {
             "meter_id": self.meter_id or "",

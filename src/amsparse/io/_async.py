@@ -215,7 +215,8 @@ class AsyncReader(ReaderBase):
     def __aiter__(self) -> AsyncIterator[Any]:
         if self._gen is None:
             self._gen = self._run()
-        return self._gen
+        gen: AsyncIterator[Any] = self._gen
+        return gen
 
     async def __anext__(self) -> Any:
         return await self.__aiter__().__anext__()
@@ -224,7 +225,7 @@ class AsyncReader(ReaderBase):
         self._closed = True
         await self.transport.close()
         if self._gen is not None:
-            await self._gen.aclose()  # type: ignore[attr-defined]
+            await self._gen.aclose()
 
     async def _connect(self, first: bool) -> AsyncIterator[Any]:
         s = self.session

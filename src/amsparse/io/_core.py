@@ -120,7 +120,7 @@ def is_einval(exc: BaseException) -> bool:
     """Linux refuses (EINVAL) a termios change that only sets parity on a pty."""
     if getattr(exc, "errno", None) == errno.EINVAL:
         return True
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = getattr(exc, "args", ())
     return bool(args) and (args[0] == errno.EINVAL or "Invalid argument" in str(exc))
 
 

@@ -277,7 +277,8 @@ class Reader(ReaderBase):
     def __iter__(self) -> Iterator[Any]:
         if self._gen is None:
             self._gen = self._run()
-        return self._gen
+        gen: Iterator[Any] = self._gen
+        return gen
 
     def __next__(self) -> Any:
         return next(iter(self))
