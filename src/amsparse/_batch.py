@@ -400,7 +400,7 @@ def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authenti
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
-    require_authentication: bool = False,
+    require_authentication: bool = False, threads: int = 1,
 ) -> FrameTable:
     from ._options import check_size, prepare
     from ._stream import HdlcErrors, _scan
@@ -434,6 +434,10 @@ def _decode_batch(
                 first = pos == 0
                 pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
                 if first and not final and pos:  # size the columns for the whole capture once
+                    if threads > 1 and n - pos >= _PARALLEL_MIN * threads:
+                        # the first window built the templates: the rest on `threads` threads
+                        _decode_parallel(writer, buf, pos, max_frame_size, shared, threads, _hdlc_error, impl)
+                        return writer.finish()
                     writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
             else:
                 items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
@@ -474,6 +478,29 @@ def _decode_batch(
         except Exception as e:  # any failure is this frame's row, not the batch's end
             reject(as_decode_error(e))
     return table._finish()
+
+
+#: decode_batch(threads=N) runs threads only on a capture with at least this many
+#: bytes per thread after the first window
+_PARALLEL_MIN = 256 * 1024
+
+
+def _decode_parallel(writer: Any, buf: bytes, pos: int, max_frame_size: int, shared: bool,
+                     threads: int, reject: Any, impl: Any) -> None:
+    """``buf[pos:]`` into ``writer`` on ``threads`` threads (the compiled
+    core's ``decode_parallel``, GIL released): the rows threads=1 gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="amsparse-batch") as pool:
+        impl.decode_parallel(writer, buf, pos, max_frame_size, shared, threads, reject, pool)
+
+
+def _check_threads(threads: Any) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads must be a positive int, not {type(threads).__name__}")
+    if threads < 1:
+        raise ValueError(f"threads must be a positive int, not {threads}")
+    return threads
 
 
 _P1_START = re.compile(rb"/[A-Za-z]{3}")
@@ -559,6 +586,7 @@ def decode_batch(
     max_columns: int = MAX_COLUMNS,
     keys: Any = None,
     require_authentication: bool = False,
+    threads: int = 1,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -575,11 +603,20 @@ def decode_batch(
     frame that would add columns beyond it becomes an error row
     (``DecodeError``, status 8).  ``keys`` and ``require_authentication``
     apply to ciphered HDLC frames as in :func:`amsparse.decode_frame`
-    (docs/security.md)."""
+    (docs/security.md).
+
+    ``threads`` (a positive int, default 1) decodes one large capture buffer
+    on that many threads with the GIL released (compiled core; the table is
+    the same, row for row, as with ``threads=1``).  The pure-Python backend,
+    iterables of frames, captures with P1 telegrams or ciphered frames with
+    ``keys``, and captures under about 1 MiB + 256 KiB per thread are decoded
+    on the calling thread (docs/performance.md)."""
     from ._select import impl
 
+    threads = _check_threads(threads)
     return _decode_batch(_capture_source(source), profiles, profile, tz, impl, max_frame_size,
-                         max_columns, keys=keys, require_authentication=require_authentication)
+                         max_columns, keys=keys, require_authentication=require_authentication,
+                         threads=threads if hasattr(impl, "decode_parallel") else 1)
 
 
 _ACCEPTED = ("bytes-like objects and other buffers (bytearray, memoryview, mmap, numpy arrays), "
@@ -644,6 +681,7 @@ def _frames_only(frames: Iterable[Any]) -> Iterable[bytes]:
 def _decode_window(
     buf: bytes, start: int, end: int, shared: bool, final: bool,
     profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,
+    keys: Any = None, require_authentication: bool = False,
 ) -> tuple[FrameTable, int, bool]:
     """Scan and decode ``buf[start:end]`` into a new :class:`FrameTable`, as one
     window of :func:`_decode_batch` does, and say where the scan stopped:
@@ -652,20 +690,21 @@ def _decode_window(
     whether its opening flag closed the previous frame), so a caller that keeps
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
-    :mod:`amsparse.dask`)."""
+    :mod:`amsparse.dask`).  ``keys`` and ``require_authentication``: ciphered
+    HDLC frames, as in :func:`decode_batch`."""
     from ._stream import HdlcErrors, _scan
 
     table = FrameTable()
     _hdlc_error = HdlcErrors()
     writer_cls = getattr(impl, "TableWriter", None)
     if writer_cls is not None:
-        writer = writer_cls(table, profiles, profile, tz)
+        writer = writer_cls(table, profiles, profile, tz, MAX_COLUMNS, keys, require_authentication)
         resume, shared, _need = writer.add_scan(buf, start, end, max_frame_size, shared, final, _hdlc_error)
         return writer.finish(), resume, bool(shared)
     from ._profiles import builtin_profiles
 
     ps = builtin_profiles() if profiles is None else profiles
-    kw = _decoder_kw(profile, tz)
+    kw = _decoder_kw(profile, tz, keys, require_authentication)
     items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
     for kind, s, e, _aux in items:
         if kind == 0:

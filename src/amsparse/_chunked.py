@@ -82,6 +82,8 @@ def iter_batches(
     chunk_bytes: int = 1 << 20,
     progress: ProgressCallback | None = None,
     max_frame_size: int = 2050,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Iterator[FrameTable]:
     """Decode a capture of any size into :class:`~amsparse.FrameTable` batches
     of at most ``rows`` rows, reading ``chunk_bytes`` at a time.
@@ -98,6 +100,9 @@ def iter_batches(
 
     ``progress(bytes_done, bytes_total)`` is called after each chunk
     (``bytes_total`` is ``None`` for a file object that cannot seek).
+
+    ``keys`` and ``require_authentication`` apply to ciphered HDLC frames
+    as in :func:`~amsparse.decode_batch` (docs/security.md).
     """
     if rows < 1:
         raise ValueError("rows must be at least 1")
@@ -107,12 +112,14 @@ def iter_batches(
         raise ValueError("max_frame_size must be at least 9")
     from ._select import impl
 
-    return _iter(source, rows, profiles, profile, tz, chunk_bytes, progress, max_frame_size, impl)
+    return _iter(source, rows, profiles, profile, tz, chunk_bytes, progress, max_frame_size, impl,
+                 keys, require_authentication)
 
 
 def _iter(
     source: Any, rows: int, profiles: Any, profile: Any, tz: str | None, chunk_bytes: int,
     progress: ProgressCallback | None, max_frame_size: int, impl: Any,
+    keys: Any = None, require_authentication: bool = False,
 ) -> Iterator[FrameTable]:
     if isinstance(profile, str):  # fail now on an unknown id, not on every frame
         from . import _decode_py
@@ -133,7 +140,8 @@ def _iter(
             final = not data
             buf = tail + data if tail else data
             table, resume, shared = _decode_window(
-                buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size
+                buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size,
+                keys, require_authentication,
             )
             tail = buf[resume:]
             done += len(data)

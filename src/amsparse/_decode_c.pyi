@@ -77,5 +77,20 @@ def decode_run(
     reject: Callable[[list[Any], bytes, DecodeError], None],
 ) -> tuple[int, int, int]: ...
 
+# decode_batch(threads=N): buf[start:] into the writer on `threads` threads (_threads_c.pxi)
+def decode_parallel(
+    w: TableWriter,
+    buf: bytes,
+    start: int,
+    max_frame_size: int,
+    shared: bool,
+    threads: int,
+    reject_hdlc: Callable[[bytes, int], DecodeError],
+    pool: Any,
+) -> None: ...
+
+# the last decode_parallel run: items, rows, serial_rows, rescanned, seconds per step
+PARALLEL_STATS: dict[str, Any]
+
 # test hook: (CosemDateTime, aware datetime or None, epoch us) of a 12-byte clock
 def _check_clock(b: bytes, zone: tzinfo, policy: int) -> tuple[CosemDateTime, datetime | None, int]: ...

@@ -295,7 +295,7 @@ cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out, bint check
 
 
 cdef Py_ssize_t _body_start(const unsigned char* d, Py_ssize_t info_start, Py_ssize_t info_end,
-                            Py_ssize_t* hdr) noexcept:
+                            Py_ssize_t* hdr) noexcept nogil:
     """Where the data-notification body of an information field starts (LLC,
     tag 0x0F, invoke id and a date-time field of one of the three forms all
     present), ``hdr`` set to the header clock's offset (-1: none); -1 for
@@ -374,7 +374,7 @@ cdef int _read_length(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end,
     return 0
 
 
-cdef inline unsigned long long _be(const unsigned char* p, int width) noexcept:
+cdef inline unsigned long long _be(const unsigned char* p, int width) noexcept nogil:
     cdef unsigned long long v = 0
     cdef int k
     for k in range(width):
@@ -1072,7 +1072,7 @@ cdef object _cdt_new(const unsigned char* b):
     return o
 
 
-cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept:
+cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept nogil:
     cdef long long era, yoe, doy, doe
     y -= m <= 2
     era = (y if y >= 0 else y - 399) // 400
@@ -1095,7 +1095,7 @@ cdef inline void _civil_from_days(long long z, int* y, int* m, int* d) noexcept:
     y[0] = <int>(yoe + era * 400 + (1 if m[0] <= 2 else 0))
 
 
-cdef inline int _mdays(int y, int m) noexcept:
+cdef inline int _mdays(int y, int m) noexcept nogil:
     if m == 2:
         return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
     if m == 4 or m == 6 or m == 9 or m == 11:
@@ -1110,7 +1110,7 @@ cdef inline long long _floordiv(long long a, long long b) noexcept:
     return q
 
 
-cdef inline bint _complete(const unsigned char* b) noexcept:
+cdef inline bint _complete(const unsigned char* b) noexcept nogil:
     """The clock has all date/time fields, in range, and is not flagged invalid
     (CosemDateTime.invalid / _complete_fields)."""
     cdef int year = (b[0] << 8) | b[1]
@@ -1125,11 +1125,11 @@ cdef inline bint _complete(const unsigned char* b) noexcept:
     return b[5] <= 23 and b[6] <= 59 and b[7] <= 59 and (b[8] <= 99 or b[8] == 0xFF)
 
 
-cdef inline int _us_of(const unsigned char* b) noexcept:
+cdef inline int _us_of(const unsigned char* b) noexcept nogil:
     return 0 if (b[8] == 0xFF or b[8] > 99) else b[8] * 10000
 
 
-cdef inline long long _wall_us(const unsigned char* b) noexcept:
+cdef inline long long _wall_us(const unsigned char* b) noexcept nogil:
     """The clock's fields read as UTC, in epoch microseconds (b must be _complete)."""
     cdef int year = (b[0] << 8) | b[1]
     return ((((_days_from_civil(year, b[2], b[3]) * 24 + b[5]) * 60 + b[6]) * 60 + b[7])
@@ -1201,12 +1201,12 @@ cdef int _hour_offset(int kind, object zone, int policy, int year, int month, in
     return 1 if state == 1 else 0
 
 
-cdef inline int _dev_of(const unsigned char* b) noexcept:
+cdef inline int _dev_of(const unsigned char* b) noexcept nogil:
     cdef int dev = (b[9] << 8) | b[10]
     return dev - 0x10000 if dev & 0x8000 else dev
 
 
-cdef inline int _used_deviation(const unsigned char* b, int policy, int* dev) noexcept:
+cdef inline int _used_deviation(const unsigned char* b, int policy, int* dev) noexcept nogil:
     """1: the clock's deviation applies (CLOCK_DEVIATION, specified) and is in
     range, ``dev`` set; 0: it does not apply (the zone's local or standard
     time); -1: it applies but is out of range (no datetime)."""
@@ -1758,7 +1758,7 @@ cdef enum:
     TEMPLATE_WAYS = 4      # ... of this many ways
 
 
-cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
+cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept nogil:
     cdef uint64_t w
     while n >= 8:
         memcpy(&w, p, 8)
@@ -1929,7 +1929,7 @@ cdef class _Template:
 
 
 cdef inline uint64_t _frame_key(const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
-                                Py_ssize_t body, Py_ssize_t end) noexcept:
+                                Py_ssize_t body, Py_ssize_t end) noexcept nogil:
     """Hash of what identifies a template candidate: length, HDLC header up to
     the APDU tag, the date-time marker, the first body bytes."""
     cdef uint64_t k = _hash_bytes(d + 1, info_start + 3, <uint64_t>n) ^ (<uint64_t>d[info_start + 8] << 8)
@@ -1995,7 +1995,7 @@ cdef class _TemplateTable:
 cdef _TemplateTable _OBJ_TEMPLATES = _TemplateTable(True)
 
 
-cdef inline int _num_width(int tag) noexcept:
+cdef inline int _num_width(int tag) noexcept nogil:
     if tag == T_U8 or tag == T_ENUM or tag == T_I8 or tag == T_BCD:
         return 1
     if tag == T_U16 or tag == T_I16:
@@ -2007,7 +2007,7 @@ cdef inline int _num_width(int tag) noexcept:
     return 0
 
 
-cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:
+cdef inline void _reload(const unsigned char* d, Node* nd) noexcept nogil:
     """Read a number node's value again, from the same position of another frame."""
     cdef int tag = nd.tag, w
     cdef unsigned long long u
@@ -3023,7 +3023,7 @@ cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
         f"beyond max_columns={max_columns}", None)
 
 
-cdef inline double _pow10_scaled(double v, int sc) noexcept:
+cdef inline double _pow10_scaled(double v, int sc) noexcept nogil:
     """v * 10**sc for |sc| <= 22 with v an integer below 2**53 (or a float): 10**k
     is exact as a double, so this is one correctly rounded operation, as
     float(int * 10**k) and int / 10**k are in Python."""
@@ -3043,3 +3043,4 @@ cdef void* _grow(void* p, size_t size) except NULL:
     if q == NULL:
         raise MemoryError()
     return q
+include "_threads_c.pxi"

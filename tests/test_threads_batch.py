@@ -1,0 +1,187 @@
+"""decode_batch(threads=N) gives the table threads=1 gives, row for row.
+
+Captures built from the real corpus frames: many meters and lists in a seeded
+order, header clocks re-stamped (a new hour every 360 frames, so the threads
+meet clock hours nobody has cached yet), noise, corrupted frames, rejected
+candidates, shapes that first appear only after the serial warm-up, and seams
+between the threads' ranges that fall inside frames or inside long noise.
+Both backends: the pure-Python one accepts ``threads`` and decodes serially.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpusdata  # noqa: E402
+from tables import CATEGORICAL, assert_same_tables  # noqa: E402
+
+import amsparse  # noqa: E402
+from amsparse._batch import _decode_batch  # noqa: E402
+
+MIB = 1 << 20
+
+
+def _stats() -> dict:
+    """The compiled core's account of its last threaded run (empty without it)."""
+    if amsparse.BACKEND != "cython":
+        return {}
+    from amsparse import _decode_c
+
+    return dict(_decode_c.PARALLEL_STATS)
+
+
+def _decodable() -> list[tuple[str, bytes]]:
+    out = []
+    for fid, raw in corpusdata.hdlc_frames(corrupt=False):
+        try:
+            amsparse.decode_frame(raw)
+        except amsparse.DecodeError:
+            continue
+        out.append((fid, raw))
+    assert len(out) > 40
+    return out
+
+
+def _restamp(raw: bytes, t: dt.datetime) -> bytes:
+    """The frame with its 12-byte header clock set to ``t`` and its FCS
+    recomputed (frames without a header clock are returned as they are)."""
+    i = raw.find(b"\xe6\xe7\x00\x0f")
+    if i < 0:
+        return raw
+    p = i + 8
+    if raw[p] == 0x0C:
+        at = p + 1
+    elif raw[p] == 0x09 and raw[p + 1] == 0x0C:
+        at = p + 2
+    else:
+        return raw
+    b = bytearray(raw)
+    b[at:at + 8] = bytes([t.year >> 8, t.year & 0xFF, t.month, t.day, t.isoweekday(), t.hour, t.minute, t.second])
+    crc = amsparse.fcs16(bytes(b), 1, len(b) - 3)
+    b[-3], b[-2] = crc & 0xFF, crc >> 8
+    return bytes(b)
+
+
+def _capture(size: int, seed: int, *, late_after: int = int(1.3 * MIB), noise_at: int | None = None,
+             noise_len: int = 0) -> bytes:
+    """~``size`` bytes: corpus frames in a seeded order, every header clock 10 s
+    after the previous one; now and then noise, a frame with a flipped body
+    byte (FCS fails: a rejected row), a frame cut short, a ciphered frame
+    (no keys: an error row).  A third of the shapes (every Kaifa list-3 and
+    Aidon list-3 frame) appear only after ``late_after`` bytes; with
+    ``noise_at``, ``noise_len`` bytes of 0x7E-rich noise start there."""
+    rng = random.Random(seed)
+    frames = _decodable()
+    late = [raw for fid, raw in frames if fid.startswith(("kfm-list3", "aid-list3"))]
+    early = [raw for fid, raw in frames if not fid.startswith(("kfm-list3", "aid-list3"))]
+    ciphered = [raw for _, raw in corpusdata.hdlc_frames(encrypted=True) if raw[:1] == b"\x7e"]
+    t0 = dt.datetime(2026, 3, 28, 22)
+    parts: list[bytes] = []
+    total = n = 0
+    noised = False
+    while total < size:
+        if noise_at is not None and not noised and total >= noise_at:
+            parts.append(bytes(rng.choice((0x7E, 0xA0, 0x00, 0x13)) for _ in range(noise_len)))
+            total += noise_len
+            noised = True
+            continue
+        pool = early + late if total >= late_after else early
+        raw = _restamp(rng.choice(pool), t0 + dt.timedelta(seconds=10 * n))
+        n += 1
+        roll = rng.random()
+        if roll < 0.01:
+            b = bytearray(raw)
+            b[len(b) // 2] ^= 0x40
+            raw = bytes(b)
+        elif roll < 0.015:
+            raw = raw[: len(raw) // 2]
+        elif roll < 0.02:
+            parts.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))))
+        elif roll < 0.022 and ciphered:
+            raw = rng.choice(ciphered)
+        parts.append(raw)
+        total += len(raw)
+    return b"".join(parts)
+
+
+def _same(a: amsparse.FrameTable, b: amsparse.FrameTable) -> None:
+    assert_same_tables(a, b)
+    assert list(a.columns) == list(b.columns)
+    for key in CATEGORICAL:
+        assert a.categories[key] == b.categories[key], key
+        assert a.codes[key] == b.codes[key], key
+
+
+@pytest.fixture(scope="module")
+def mixed() -> bytes:
+    return _capture(int(2.6 * MIB), 5)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_equal_serial_mixed(mixed: bytes, threads: int) -> None:
+    serial = amsparse.decode_batch(mixed, threads=1)
+    assert serial.rejected > 50 and serial.decoded > 10000  # the capture has both
+    assert len(serial.categories["meter_id"]) > 15
+    _same(amsparse.decode_batch(mixed, threads=threads), serial)
+    st = _stats()
+    if st:  # the threads wrote most rows; the serial pass the new shapes, errors, rejects
+        assert st["rows"] > len(serial) // 2 and 0 < st["serial_rows"] < st["rows"] // 3, st
+
+
+def test_threads_seam_in_long_noise() -> None:
+    """The seam between the two ranges falls inside 200 KB of noise: no frame
+    near it for the stitching to meet, so the second range is scanned again."""
+    size = int(2.8 * MIB)
+    middle = MIB + (size - MIB) // 2
+    data = _capture(size, 9, noise_at=middle - 100_000, noise_len=200_000)
+    _same(amsparse.decode_batch(data, threads=2), amsparse.decode_batch(data))
+    st = _stats()
+    if st:
+        assert st["rescanned"] == 1, st
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_threads_small_frames_limit(seed: int) -> None:
+    """A smaller max_frame_size (frames above it are noise) and another seed."""
+    data = _capture(int(2.2 * MIB), seed)
+    for threads in (2, 4):
+        _same(amsparse.decode_batch(data, max_frame_size=300, threads=threads),
+              amsparse.decode_batch(data, max_frame_size=300))
+
+
+def test_threads_both_backends(impl) -> None:  # type: ignore[no-untyped-def]
+    """The twin accepts threads and decodes serially; both give the same table
+    with and without threads (a small capture: the compiled core runs serially
+    under 1 MiB + 256 KiB per thread too)."""
+    data = _capture(300_000, 3, late_after=150_000)
+    one = _decode_batch(data, None, None, None, impl)
+    _same(_decode_batch(data, None, None, None, impl, threads=2), one)
+    _same(amsparse.decode_batch(data, threads=2), one)
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_threads_must_be_positive(bad: int) -> None:
+    with pytest.raises(ValueError, match="threads must be a positive int"):
+        amsparse.decode_batch(b"", threads=bad)
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True, None])
+def test_threads_must_be_int(bad: object) -> None:
+    with pytest.raises(TypeError, match="threads must be a positive int"):
+        amsparse.decode_batch(b"", threads=bad)  # type: ignore[arg-type]
+
+
+def test_threads_iterable_and_path(tmp_path: Path, mixed: bytes) -> None:
+    """threads with a path (read, then decoded on threads) and with an
+    iterable of frames (serial)."""
+    p = tmp_path / "cap.bin"
+    p.write_bytes(mixed)
+    _same(amsparse.decode_batch(p, threads=2), amsparse.decode_batch(mixed))
+    frames = [raw for _, raw in _decodable()][:20]
+    _same(amsparse.decode_batch(frames, threads=2), amsparse.decode_batch(frames))
