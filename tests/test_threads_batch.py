@@ -1,4 +1,9 @@
-"""decode_batch(threads=N) gives the table threads=1 gives, row for row.
+"""decode_batch, with threads=N or without, gives the table of the one-pass
+scan-and-decode path (TableWriter.add_scan), row for row.
+
+After its first window the compiled core decodes a capture in segments: each
+is scanned into items, decoded without the GIL (on N threads with threads=N)
+and the rows it could not write go through the one-pass path's code.
 
 Captures built from the real corpus frames: many meters and lists in a seeded
 order, header clocks re-stamped (a new hour every 360 frames, so the threads
@@ -25,6 +30,15 @@ import amsparse  # noqa: E402
 from amsparse._batch import _decode_batch  # noqa: E402
 
 MIB = 1 << 20
+
+
+def _reference(data: bytes, **kw: object) -> amsparse.FrameTable:
+    """The table of the writer's one-pass scan-and-decode (TableWriter.add_scan
+    over every window: the compiled path before segments and threads), or of
+    the twin without the compiled core."""
+    from amsparse._select import impl
+
+    return _decode_batch(data, None, None, None, impl, pipeline=False, **kw)  # type: ignore[arg-type]
 
 
 def _stats() -> dict:
@@ -125,7 +139,8 @@ def mixed() -> bytes:
 
 @pytest.mark.parametrize("threads", [2, 3])
 def test_threads_equal_serial_mixed(mixed: bytes, threads: int) -> None:
-    serial = amsparse.decode_batch(mixed, threads=1)
+    serial = _reference(mixed)
+    _same(amsparse.decode_batch(mixed), serial)  # threads=1: segments decoded without the GIL
     assert serial.rejected > 50 and serial.decoded > 10000  # the capture has both
     assert len(serial.categories["meter_id"]) > 15
     _same(amsparse.decode_batch(mixed, threads=threads), serial)
@@ -140,7 +155,7 @@ def test_threads_seam_in_long_noise() -> None:
     size = int(2.8 * MIB)
     middle = MIB + (size - MIB) // 2
     data = _capture(size, 9, noise_at=middle - 100_000, noise_len=200_000)
-    _same(amsparse.decode_batch(data, threads=2), amsparse.decode_batch(data))
+    _same(amsparse.decode_batch(data, threads=2), _reference(data))
     st = _stats()
     if st:
         assert st["rescanned"] == 1, st
@@ -152,15 +167,16 @@ def test_threads_small_frames_limit(seed: int) -> None:
     data = _capture(int(2.2 * MIB), seed)
     for threads in (2, 4):
         _same(amsparse.decode_batch(data, max_frame_size=300, threads=threads),
-              amsparse.decode_batch(data, max_frame_size=300))
+              _reference(data, max_frame_size=300))
 
 
 def test_threads_both_backends(impl) -> None:  # type: ignore[no-untyped-def]
-    """The twin accepts threads and decodes serially; both give the same table
-    with and without threads (a small capture: the compiled core runs serially
-    under 1 MiB + 256 KiB per thread too)."""
-    data = _capture(300_000, 3, late_after=150_000)
-    one = _decode_batch(data, None, None, None, impl)
+    """The twin accepts threads and decodes serially; both backends give the
+    same table with and without threads (the compiled core on one thread: too
+    little after the first window for two)."""
+    data = _capture(int(1.4 * MIB), 3, late_after=int(1.1 * MIB))
+    one = _decode_batch(data, None, None, None, impl, pipeline=False)
+    _same(_decode_batch(data, None, None, None, impl), one)
     _same(_decode_batch(data, None, None, None, impl, threads=2), one)
     _same(amsparse.decode_batch(data, threads=2), one)
 
@@ -182,6 +198,43 @@ def test_threads_iterable_and_path(tmp_path: Path, mixed: bytes) -> None:
     iterable of frames (serial)."""
     p = tmp_path / "cap.bin"
     p.write_bytes(mixed)
-    _same(amsparse.decode_batch(p, threads=2), amsparse.decode_batch(mixed))
+    _same(amsparse.decode_batch(p, threads=2), _reference(mixed))
     frames = [raw for _, raw in _decodable()][:20]
     _same(amsparse.decode_batch(frames, threads=2), amsparse.decode_batch(frames))
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_many_segments(monkeypatch: pytest.MonkeyPatch, mixed: bytes, threads: int) -> None:
+    """Small segments: many seams between segments (each resumes the scan where
+    the previous one stopped, maybe inside a frame) and between threads."""
+    from amsparse import _batch
+
+    monkeypatch.setattr(_batch, "_SEGMENT", 100_003)
+    monkeypatch.setattr(_batch, "_PARALLEL_MIN", 20_000)
+    _same(amsparse.decode_batch(mixed, threads=threads), _reference(mixed))
+    st = _stats()
+    if st:
+        assert st["rows"] > len(_reference(mixed)) // 2, st
+
+
+def test_p1_start_matches_the_regex() -> None:
+    """The compiled pre-check for P1 telegrams finds what the twin's regular
+    expression finds (random bytes with planted slashes and letters)."""
+    import re
+
+    if amsparse.BACKEND != "cython":
+        pytest.skip("compiled core only")
+    from amsparse import _decode_c
+
+    rx = re.compile(rb"/[A-Za-z]{3}")
+    rng = random.Random(11)
+    alphabet = b"/AZaz@[`{\x00\xc1\xe1/"
+    for _ in range(3000):
+        n = rng.randrange(0, 12)
+        buf = bytes(rng.choice(alphabet) for _ in range(n))
+        m = rx.search(buf)
+        assert _decode_c.p1_start(buf) == (m.start() if m else -1), buf
+    big = bytes(rng.randrange(256) for _ in range(200_000))
+    m = rx.search(big)
+    assert _decode_c.p1_start(big) == (m.start() if m else -1)
+    assert _decode_c.p1_start(big + b"/KFM5") == (m.start() if m else len(big))

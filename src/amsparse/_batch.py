@@ -400,13 +400,16 @@ def _decoder_kw(profile: Any, tz: str | None, keys: Any = None, require_authenti
 def _decode_batch(
     source: Source, profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
-    require_authentication: bool = False, threads: int = 1,
+    require_authentication: bool = False, threads: int = 1, pipeline: bool = True,
 ) -> FrameTable:
     from ._options import check_size, prepare
     from ._stream import HdlcErrors, _scan
 
     # every option is checked first, whatever the backend and the input (amsparse._options)
     ps, _ = prepare(profiles, profile, tz)
+    stats = getattr(impl, "PARALLEL_STATS", None)
+    if stats is not None:
+        stats.clear()
     max_frame_size = check_size("max_frame_size", max_frame_size, 9)
     max_columns = check_size("max_columns", max_columns, 0)
     kw = _decoder_kw(profile, tz, keys, require_authentication)
@@ -420,7 +423,9 @@ def _decode_batch(
               if writer_cls is not None else None)
     if isinstance(source, (bytes, bytearray, memoryview)):
         buf = bytes(source) if not isinstance(source, bytes) else source
-        if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
+        p1_start = getattr(impl, "p1_start", None)  # the same test in C (the regex cost about the FCS floor)
+        if ((p1_start(buf) >= 0 if p1_start is not None else _P1_START.search(buf) is not None)
+                or (keys is not None and b"\xdb\x08" in buf)):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
             return _decode_stream(buf, ps, profile, tz, max_frame_size, writer, table, impl,
                                   keys, require_authentication)
@@ -434,11 +439,12 @@ def _decode_batch(
                 first = pos == 0
                 pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
                 if first and not final and pos:  # size the columns for the whole capture once
-                    if threads > 1 and n - pos >= _PARALLEL_MIN * threads:
-                        # the first window built the templates: the rest on `threads` threads
-                        _decode_parallel(writer, buf, pos, max_frame_size, shared, threads, _hdlc_error, impl)
-                        return writer.finish()
                     writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
+                    if pipeline and hasattr(impl, "decode_parallel"):
+                        # the first window built the templates: the rest in segments, each
+                        # scanned, then decoded without the GIL (on `threads` threads)
+                        _decode_parallel(writer, buf, pos, shared, max_frame_size, threads, _hdlc_error, impl)
+                        return writer.finish()
             else:
                 items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
                 for kind, start, stop, _aux in items:
@@ -480,19 +486,36 @@ def _decode_batch(
     return table._finish()
 
 
-#: decode_batch(threads=N) runs threads only on a capture with at least this many
-#: bytes per thread after the first window
+#: the compiled batch path after the first window: segments of this many bytes
+#: per thread, each scanned into items, decoded without the GIL, then the rows
+#: left to the serial pass; a segment runs threads only with at least
+#: _PARALLEL_MIN bytes per thread
+_SEGMENT = 4 << 20
 _PARALLEL_MIN = 256 * 1024
 
 
-def _decode_parallel(writer: Any, buf: bytes, pos: int, max_frame_size: int, shared: bool,
+def _decode_parallel(writer: Any, buf: bytes, pos: int, shared: bool, max_frame_size: int,
                      threads: int, reject: Any, impl: Any) -> None:
-    """``buf[pos:]`` into ``writer`` on ``threads`` threads (the compiled
-    core's ``decode_parallel``, GIL released): the rows threads=1 gives."""
+    """``buf[pos:]`` into ``writer`` with the compiled core's
+    ``decode_parallel`` (GIL released; ``threads`` threads): the rows the
+    writer's ``add_scan`` gives."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="amsparse-batch") as pool:
-        impl.decode_parallel(writer, buf, pos, max_frame_size, shared, threads, reject, pool)
+    n = len(buf)
+    pool = (ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="amsparse-batch")
+            if threads > 1 and n - pos >= _PARALLEL_MIN * threads else None)
+    try:
+        while True:
+            end = min(n, pos + _SEGMENT * threads)
+            final = end == n
+            k = threads if pool is not None and end - pos >= _PARALLEL_MIN * threads else 1
+            pos, shared = impl.decode_parallel(writer, buf, pos, end, max_frame_size, shared, final, k,
+                                               reject, pool)
+            if final:
+                return
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def _check_threads(threads: Any) -> int:

@@ -27,6 +27,7 @@
 # the tables equal, both backends.
 
 from libc.stdlib cimport calloc
+from libc.string cimport memchr
 from ._scan_c cimport ScanItem, ItemBuf, scan_items
 
 cdef struct TplC:
@@ -332,7 +333,9 @@ cdef class _Parallel:
     cdef const unsigned char* b
     cdef Py_ssize_t start, end, maxfs
     cdef int nthreads
-    cdef bint shared0
+    cdef bint shared0, final
+    cdef Py_ssize_t resume       # where the stitched scan stopped, and its shared flag
+    cdef bint shared_out
     # step 1: per range
     cdef ItemBuf* ranges
     cdef Py_ssize_t* rstart
@@ -402,15 +405,17 @@ cdef class _Parallel:
         free(self.off)
         free(self.text)
 
-    cdef int setup(self, bytes buf, Py_ssize_t start, Py_ssize_t maxfs, bint shared, int nthreads) except -1:
+    cdef int setup(self, bytes buf, Py_ssize_t start, Py_ssize_t end, Py_ssize_t maxfs, bint shared,
+                   bint final, int nthreads) except -1:
         cdef int k, m = nthreads
         cdef Py_ssize_t span
         self.buf = buf
         self.b = <const unsigned char*>PyBytes_AS_STRING(buf)
         self.start = start
-        self.end = PyBytes_GET_SIZE(buf)
+        self.end = end
         self.maxfs = maxfs
         self.shared0 = shared
+        self.final = final
         self.ranges = <ItemBuf*>calloc(m, sizeof(ItemBuf))
         self.nthreads = m
         self.rstart = <Py_ssize_t*>calloc(m, sizeof(Py_ssize_t))
@@ -440,7 +445,8 @@ cdef class _Parallel:
         """Step 1 for range ``k`` (any thread)."""
         with nogil:
             self.rfail[k] = scan_items(self.b, self.rstart[k], self.rend[k], self.maxfs,
-                                       self.shared0 if k == 0 else False, k == self.nthreads - 1,
+                                       self.shared0 if k == 0 else False,
+                                       self.final and k == self.nthreads - 1,
                                        &self.ranges[k], &self.rresume[k], &self.rshared[k])
 
     cdef int _append(self, ScanItem* items, Py_ssize_t n) except -1:
@@ -470,7 +476,12 @@ cdef class _Parallel:
         for k in range(self.nthreads):
             if self.rfail[k]:
                 raise MemoryError()
-        self._append(self.ranges[0].items, self.ranges[0].n)
+        if self.nthreads == 1:   # nothing to stitch: take range 0's items as they are
+            self.all = self.ranges[0]
+            self.ranges[0].items = NULL
+            self.ranges[0].n = self.ranges[0].cap = 0
+        else:
+            self._append(self.ranges[0].items, self.ranges[0].n)
         r = self.rresume[0]
         s = self.rshared[0]
         for k in range(1, self.nthreads):
@@ -484,7 +495,7 @@ cdef class _Parallel:
                 w_end = self.end
             try:
                 with nogil:
-                    rc = scan_items(self.b, r, w_end, self.maxfs, s, w_end == self.end,
+                    rc = scan_items(self.b, r, w_end, self.maxfs, s, self.final and w_end == self.end,
                                     &cont, &r, &s)
                 if rc:
                     raise MemoryError()
@@ -520,12 +531,14 @@ cdef class _Parallel:
                         w_end = self.rend[k]
                         with nogil:
                             rc = scan_items(self.b, r, w_end, self.maxfs, s,
-                                            k == self.nthreads - 1, &cont, &r, &s)
+                                            self.final and k == self.nthreads - 1, &cont, &r, &s)
                         if rc:
                             raise MemoryError()
                         self._append(cont.items, cont.n)
             finally:
                 free(cont.items)
+        self.resume = r
+        self.shared_out = s
         return 0
 
     cdef int snapshot(self, TableWriter w) except -1:
@@ -616,7 +629,8 @@ cdef class _Parallel:
             if self.all.items[i].kind != 0:
                 rows += 1
         self.first_row = w.rows
-        w._resize_all(w.rows + rows)
+        if w.rows + rows > w.cap:   # geometric: a capture is decoded in several segments
+            w._resize_all(max(w.rows + rows, w.cap + w.cap // 2))
         self.cols.pd = w.pd
         self.cols.pq = w.pq
         self.cols.pb = w.pb
@@ -702,28 +716,31 @@ cdef class _Parallel:
         return 0
 
 
-#: the last decode_parallel run (a test and benchmark hook): items, rows,
-#: rows left to the serial pass, seams met / scanned again, seconds per step
+#: decode_parallel's account, summed over its calls until cleared (a test and
+#: benchmark hook; decode_batch clears it): items, rows, rows left to the
+#: serial pass, seams scanned again, seconds per step
 PARALLEL_STATS = {}
 
 
-def decode_parallel(TableWriter w, bytes buf, Py_ssize_t start, Py_ssize_t max_frame_size,
-                    bint shared, int threads, reject_hdlc, pool):
-    """Decode ``buf[start:]`` (the rest of a capture whose first part ``w`` has
-    decoded serially, the scan stopped at ``start`` with ``shared``) on
-    ``threads`` threads: ``pool`` runs ``threads - 1`` of them
-    (``pool.submit``), the calling thread one.  Every row is the one
-    ``w.add_scan(buf, start, len(buf), ..., final=True)`` would write."""
+def decode_parallel(TableWriter w, bytes buf, Py_ssize_t start, Py_ssize_t end, Py_ssize_t max_frame_size,
+                    bint shared, bint final, int threads, reject_hdlc, pool):
+    """Scan and decode ``buf[start:end]`` into ``w`` on ``threads`` threads
+    (``pool.submit`` runs ``threads - 1`` of them, the calling thread one;
+    ``pool`` may be None for one thread), as ``w.add_scan(buf, start, end,
+    max_frame_size, shared, final, reject_hdlc)`` would: the same rows, and
+    its ``(resume, shared)``.  Templates, category codes and clock hours
+    come from what ``w`` has seen before (decode_batch decodes the first
+    window with add_scan)."""
     cdef _Parallel p = _Parallel()
     cdef int k
     cdef Py_ssize_t nfb = 0
     from time import perf_counter
     t0 = perf_counter()
-    if start < 0 or start > PyBytes_GET_SIZE(buf):
-        raise IndexError("start outside the buffer")
+    if start < 0 or end > PyBytes_GET_SIZE(buf) or start > end:
+        raise IndexError("scan range outside the buffer")
     if threads < 1:
         raise ValueError("threads must be at least 1")
-    p.setup(buf, start, max_frame_size, shared, threads)
+    p.setup(buf, start, end, max_frame_size, shared, final, threads)
     futures = [pool.submit(p.scan_range, k) for k in range(1, threads)]
     p.scan_range(0)
     for fut in futures:
@@ -741,8 +758,36 @@ def decode_parallel(TableWriter w, bytes buf, Py_ssize_t start, Py_ssize_t max_f
     p.serial(w, reject_hdlc)
     for k in range(threads):
         nfb += p.nfb[k]
-    PARALLEL_STATS.clear()
-    PARALLEL_STATS.update(items=p.all.n, rows=p.row0[threads] - p.first_row, serial_rows=nfb,
-                          rescanned=p.rescanned, scan_s=t1 - t0, prepare_s=t2 - t1,
-                          decode_s=t3 - t2, serial_s=perf_counter() - t3)
-    return None
+    for key, value in (("items", p.all.n), ("rows", p.row0[threads] - p.first_row), ("serial_rows", nfb),
+                       ("rescanned", p.rescanned), ("scan_s", t1 - t0), ("prepare_s", t2 - t1),
+                       ("decode_s", t3 - t2), ("serial_s", perf_counter() - t3)):
+        PARALLEL_STATS[key] = PARALLEL_STATS.get(key, 0) + value
+    return p.resume, p.shared_out
+
+
+def p1_start(bytes buf):
+    """Offset of the first ``/`` followed by three ASCII letters (where a P1
+    telegram may start: ``re.search(rb"/[A-Za-z]{3}", buf)``), or -1.  A
+    memchr loop: decode_batch asks this of every capture before choosing its
+    path, and the regular expression took about as long as the FCS floor."""
+    cdef const unsigned char* b = <const unsigned char*>PyBytes_AS_STRING(buf)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(buf), i = 0, k, found = -1
+    cdef const void* hit
+    cdef unsigned char c
+    with nogil:
+        while i + 4 <= n:
+            hit = memchr(b + i, 0x2F, <size_t>(n - 3 - i))
+            if hit == NULL:
+                break
+            i = <const unsigned char*>hit - b
+            k = 1
+            while k < 4:
+                c = b[i + k] | 0x20
+                if c < 0x61 or c > 0x7A:
+                    break
+                k += 1
+            if k == 4:
+                found = i
+                break
+            i += 1
+    return found
