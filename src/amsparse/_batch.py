@@ -701,6 +701,79 @@ def _frames_only(frames: Iterable[Any]) -> Iterable[bytes]:
             )
 
 
+class _P1Window:
+    """The stream path of :func:`_decode_stream` one window at a time, for
+    :mod:`amsparse._chunked`: HDLC frames as ``decode_batch`` decodes them in a
+    capture with P1 telegrams, the bytes the HDLC scanner skips fed to one
+    TelegramHunter that lives across windows (a telegram that straddles a
+    window boundary is decoded once, when it is complete)."""
+
+    def __init__(self, profiles: Any, profile: Any, tz: str | None, impl: Any, keys: Any = None,
+                 require_authentication: bool = False) -> None:
+        from ._p1_stream import TelegramHunter
+        from ._stream import HdlcErrors
+
+        p1 = _p1_for(impl)
+        self.impl, self.profiles, self.profile, self.tz = impl, profiles, profile, tz
+        self.keys, self.require_authentication = keys, require_authentication
+        self._hdlc_error = HdlcErrors()
+        self._add_frame: Any = None
+        self._add_error: Any = None
+        self._discarded = 0
+
+        def count(_events: Any, data: bytes) -> None:
+            self._discarded += len(data)
+
+        self.hunter = TelegramHunter(
+            16384, lambda raw: p1.decode_telegram(raw, tz=tz, keys=keys, require_authentication=require_authentication),
+            lambda _e, frame, _raw: self._add_frame(frame), lambda _e, _raw, err: self._add_error(err), count,
+            ciphered=keys is not None,
+        )
+
+    def window(self, buf: bytes, start: int, end: int, shared: bool, final: bool,
+               max_frame_size: int = 2050) -> tuple[FrameTable, int, bool]:
+        """Like :func:`_decode_window` (same arguments and result)."""
+        from ._stream import _scan
+
+        table = FrameTable()
+        writer_cls = getattr(self.impl, "TableWriter", None)
+        writer = None
+        if writer_cls is not None:
+            writer = writer_cls(table, self.profiles, self.profile, self.tz, MAX_COLUMNS, self.keys,
+                                self.require_authentication)
+            self._add_frame, self._add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
+        else:
+            from ._profiles import builtin_profiles
+
+            ps = builtin_profiles() if self.profiles is None else self.profiles
+            kw = _decoder_kw(self.profile, self.tz, self.keys, self.require_authentication)
+            self._add_frame, self._add_error = table._append_frame, table._append_error
+
+            def add_raw(raw: bytes) -> None:
+                try:
+                    table._append_frame(self.impl.decode_frame(raw, ps, **kw))
+                except Exception as e:  # any failure is this frame's row
+                    table._append_error(as_decode_error(e))
+
+        none: list[Any] = []
+        self._discarded = 0
+        items, resume, shared, _need = _scan(buf, start, end, max_frame_size, shared, final)
+        for kind, s, e, _aux in items:
+            if kind == 0:
+                self.hunter.feed(none, buf[s:e])
+                continue
+            self.hunter.interrupt(none)
+            if kind == 1:
+                add_raw(buf[s:e])
+            else:
+                self._add_error(self._hdlc_error(buf, s))
+        if final:
+            self.hunter.flush(none)
+        table = writer.finish() if writer is not None else table._finish()
+        table.bytes_discarded += self._discarded
+        return table, resume, bool(shared)
+
+
 def _decode_window(
     buf: bytes, start: int, end: int, shared: bool, final: bool,
     profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,

@@ -19,7 +19,7 @@ import os
 from array import array
 from typing import Any, BinaryIO, Callable, Iterator, Union
 
-from ._batch import _CATEGORICAL, RAW_MISSING, FrameTable, _decode_window
+from ._batch import _CATEGORICAL, _P1_START, RAW_MISSING, FrameTable, _decode_window, _P1Window
 
 __all__ = ["iter_batches", "ProgressCallback"]
 
@@ -127,22 +127,32 @@ def _iter(
 
         _decode_py._prepare(builtin_profiles() if profiles is None else profiles, profile)
     read, total, close = _reader(source)
+    p1: _P1Window | None = None  # once a P1 telegram may start: the stream path, to the end
     try:
         tail = b""
         shared = False
         done = 0
+        ahead = b""  # the next 3 bytes, read ahead: a telegram's "/XXX" may straddle chunks
         pending: list[tuple[FrameTable, int, int]] = []  # (table, first row, stop row)
         npending = 0
         discarded = 0
         yielded = False
         while True:
-            data = read(chunk_bytes)
+            data = ahead + read(chunk_bytes) if ahead else read(chunk_bytes)
+            ahead = read(3) if data else b""
             final = not data
             buf = tail + data if tail else data
-            table, resume, shared = _decode_window(
-                buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size,
-                keys, require_authentication,
-            )
+            if p1 is None and (_p1_start(buf, impl) or _P1_START.search(buf[-3:] + ahead) is not None
+                               or (keys is not None and b"\xdb\x08" in buf + ahead[:1])):
+                # as decode_batch: telegrams (or, with keys, ciphered ones) in the capture
+                p1 = _P1Window(profiles, profile, tz, impl, keys, require_authentication)
+            if p1 is not None:
+                table, resume, shared = p1.window(buf, 0, len(buf), shared, final, max_frame_size)
+            else:
+                table, resume, shared = _decode_window(
+                    buf, 0, len(buf), shared, final, profiles, profile, tz, impl, max_frame_size,
+                    keys, require_authentication,
+                )
             tail = buf[resume:]
             done += len(data)
             del buf, data
@@ -180,6 +190,12 @@ def _iter(
                 return
     finally:
         close()
+
+
+def _p1_start(buf: bytes, impl: Any) -> bool:
+    """A P1 telegram may start in ``buf`` (decode_batch's test)."""
+    p1_start = getattr(impl, "p1_start", None)
+    return p1_start(buf) >= 0 if p1_start is not None else _P1_START.search(buf) is not None
 
 
 def _concat(parts: list[tuple[FrameTable, int, int]]) -> FrameTable:
