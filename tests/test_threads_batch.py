@@ -145,8 +145,9 @@ def test_threads_equal_serial_mixed(mixed: bytes, threads: int) -> None:
     assert len(serial.categories["meter_id"]) > 15
     _same(amsparse.decode_batch(mixed, threads=threads), serial)
     st = _stats()
-    if st:  # the threads wrote most rows; the serial pass the new shapes, errors, rejects
-        assert st["rows"] > len(serial) // 2 and 0 < st["serial_rows"] < st["rows"] // 3, st
+    if st:  # the segments took most rows; the serial pass at least the errors and rejects
+        # (how many more it takes depends on the process's plan cache, not asserted)
+        assert st["rows"] > len(serial) // 2 and 0 < st["serial_rows"] <= st["rows"], st
 
 
 def test_threads_seam_in_long_noise() -> None:
