@@ -125,3 +125,19 @@ def live_frames(frames: list[bytes], size: int, step_s: int = 10) -> list[bytes]
         total += len(f)
         n += 1
     return parts
+
+
+def mixed_frames(size: int, seed: int = 17) -> list[bytes]:
+    """A realistic mixed capture, as a concentrator or a multi-meter archive
+    holds it: every frame of :func:`capture_frames` (Aidon, Kaifa, Kamstrup,
+    Landis+Gyr; lists 1, 2, 3, Swedish and Aidon-27 lists; about 30 meters),
+    interleaved in a seeded pseudo-random order (deterministic: the same
+    bytes on every run), header clocks re-stamped as by :func:`live_frames`
+    so no two frames are byte-identical.  Mean frame about 180 bytes."""
+    import random
+
+    frames = capture_frames()
+    rng = random.Random(seed)
+    mean = sum(len(f) for f in frames) / len(frames)
+    order = [frames[rng.randrange(len(frames))] for _ in range(int(size / mean) + 64)]
+    return live_frames(order, size)

@@ -51,6 +51,8 @@ import _corpus  # noqa: E402
 
 BEGIN = "<!-- compare_peers:begin -->"
 END = "<!-- compare_peers:end -->"
+MIXED_BEGIN = "<!-- compare_peers_mixed:begin -->"
+MIXED_END = "<!-- compare_peers_mixed:end -->"
 ACTIVE_IMPORT = (1, 1, 7, 0, 255)  # OBIS A, C, D, E, F (B varies: Kamstrup uses 1)
 VENDORS = {"Aidon", "Kaifa", "Kamstrup", "Landis+Gyr"}
 CAPTURE_BYTES = 256 * 1024
@@ -401,6 +403,95 @@ def live_section(frames: list[dict[str, Any]], mb: float, rounds: int, amshan_ra
     return lines
 
 
+# --------------------------------------------------------------------------- mixed capture
+def mixed_section(mb: float, rounds: int, threads: list[int]) -> list[str]:
+    """The realistic mixed capture (``_corpus.mixed_frames``: ~30 meters, four
+    vendors, lists 1-3 interleaved, ~180-byte frames, every header clock new):
+    decode_batch (and decode_batch(threads=N)) and StreamDecoder.feed in 1 MiB
+    feeds against the FCS-only floor over the same bytes."""
+    parts = _corpus.mixed_frames(int(mb * 1_000_000))
+    data = b"".join(parts)
+    n = len(parts)
+    c_mod = importlib.import_module("amsparse._decode_c") if amsparse.BACKEND == "cython" else None
+    fcs = (c_mod or importlib.import_module("amsparse._decode_py")).fcs16
+    profiles = amsparse.builtin_profiles()
+    chunk = 1 << 20
+
+    def run_stream() -> None:
+        dec = amsparse.StreamDecoder(profiles)
+        for i in range(0, len(data), chunk):
+            dec.feed(data[i:i + chunk])
+        dec.flush()
+        if dec.frames_decoded != n:
+            raise RuntimeError(f"StreamDecoder decoded {dec.frames_decoded} of {n}")
+
+    def batch_job(k: int) -> Callable[[], None]:
+        kw = {"threads": k} if k > 1 else {}
+
+        def run() -> None:
+            t = amsparse.decode_batch(data, profiles, **kw)
+            if len(t) != n or any(t.status):
+                raise RuntimeError("decode_batch did not decode every frame")
+        return run
+
+    def run_fcs() -> None:
+        fcs(data)
+
+    jobs = [("decode_batch", batch_job(1))]
+    one_pass = None
+    try:  # the compiled one-pass path (TableWriter.add_scan over every window): the "before"
+        from amsparse._batch import _decode_batch
+        from amsparse._select import impl
+
+        if hasattr(impl, "decode_parallel"):
+            def one_pass() -> None:
+                t = _decode_batch(data, profiles, None, None, impl, pipeline=False)
+                if len(t) != n or any(t.status):
+                    raise RuntimeError("decode_batch did not decode every frame")
+    except (ImportError, TypeError):
+        pass
+    if one_pass is not None:
+        jobs.append(("one-pass", one_pass))
+    for k in threads:
+        if k > 1:
+            jobs.append((f"decode_batch threads={k}", batch_job(k)))
+    jobs += [("StreamDecoder.feed", run_stream), ("floor", run_fcs)]
+    times: dict[str, list[float]] = {k: [] for k, _ in jobs}
+    for _, run in jobs:  # warm-up and a correctness run
+        run()
+    for r in range(rounds):
+        for key, run in jobs[r % len(jobs):] + jobs[: r % len(jobs)]:
+            gc.collect()
+            t0 = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - t0)
+        print(f"  mixed round {r + 1}/{rounds} done", file=sys.stderr)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    floor = med["floor"]
+    meters = len({f for f in parts})
+    lines = [
+        f"Mixed capture: {len(data) / 1e6:.1f} MB, {n:,} frames, mean {len(data) / n:.0f} bytes "
+        f"(every decodable unencrypted HDLC frame of the corpus, {len(_corpus.capture_frames())} frames of "
+        f"four vendors, lists 1-3, about 30 meters, in a seeded random order, header clocks re-stamped; "
+        f"`benchmarks/_corpus.py:mixed_frames`; {meters:,} distinct frames), median of {rounds} rounds:",
+        "",
+        "| contender | time (median) | frames/s | × the FCS floor (time) | best round | × the floor's best |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    best_floor = min(times["floor"])
+    for key, _ in jobs:
+        label = {"floor": "floor: fcs16 over the whole capture",
+                 "one-pass": "amsparse decode_batch, one-pass path (before: `TableWriter.add_scan` per window)",
+                 "StreamDecoder.feed": "amsparse StreamDecoder.feed (1 MiB per feed, events)"}.get(
+            key, f"amsparse {key} (whole capture, one FrameTable)")
+        t = med[key]
+        b = min(times[key])
+        lines.append(f"| {label} | {t:.3f} s | {fmt_rate(n / t)} | {t / floor:.1f}× | {b:.3f} s | "
+                     f"{b / best_floor:.1f}× |")
+    lines.append("")
+    return lines
+
+
 # --------------------------------------------------------------------------- output
 def fmt_rate(x: float | None) -> str:
     if x is None:
@@ -447,6 +538,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--live-mb", type=float, default=52.0,
                     help="size of the live-line capture (0: skip that section)")
     ap.add_argument("--live-rounds", type=int, default=3)
+    ap.add_argument("--mixed-mb", type=float, default=32.0,
+                    help="size of the mixed capture (0: skip that section)")
+    ap.add_argument("--mixed-rounds", type=int, default=5)
+    ap.add_argument("--threads", type=int, nargs="*", default=[2],
+                    help="decode_batch(threads=N) figures on the mixed capture (default: 2)")
+    ap.add_argument("--mixed-only", action="store_true",
+                    help="only the mixed-capture section (no peers, no live-line capture)")
     ap.add_argument("--p1", action="store_true",
                     help="only the P1 / DSMR telegram comparison (amsparse.decode_telegram vs dsmr_parser)")
     ap.add_argument("--transports", action="store_true",
@@ -461,6 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         import _p1_peers
 
         return _p1_peers.main(args, measure, machine_note, write_block)
+    if args.mixed_only:
+        return mixed_main(args)
 
     frames = select_frames()
     if not frames:
@@ -545,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.live_mb > 0:
         block += live_section(common, args.live_mb, args.live_rounds, ref_c)
+    if args.mixed_mb > 0:
+        mixed_main(args)
     if notes:
         block += ["Exclusions (each checked before timing: a frame counts for a contender only if it "
                   "returns amsparse's active power import):", ""]
@@ -561,6 +663,35 @@ def main(argv: list[str] | None = None) -> int:
             write_chart(docs / "performance.png", rows, len(common), today)
         except ImportError:
             print("matplotlib not installed: no chart", file=sys.stderr)
+    return 0
+
+
+def _threads_supported() -> bool:
+    import inspect
+
+    return "threads" in inspect.signature(amsparse.decode_batch).parameters
+
+
+def mixed_main(args: argparse.Namespace) -> int:
+    """The mixed-capture section alone (``--mixed-only``), written between its
+    own markers in docs/performance.md."""
+    threads = args.threads if _threads_supported() else []
+    t0 = time.time()
+    lines = mixed_section(args.mixed_mb, args.mixed_rounds, threads)
+    cmd = "python benchmarks/compare_peers.py --mixed-only" + (
+        f" --mixed-mb {args.mixed_mb:g}" if args.mixed_mb != 32.0 else "") + (
+        f" --mixed-rounds {args.mixed_rounds}" if args.mixed_rounds != 5 else "")
+    text = "\n".join([
+        f"Measured {_dt.date.today().isoformat()} on {machine_note()} (shared, noisy box); {versions()}; "
+        f"load average {os.getloadavg()[0]:.1f} at the start.",
+        f"Command: `{cmd}` — contenders alternating in one process, {args.mixed_rounds} rounds "
+        f"({time.time() - t0:.0f} s in all).",
+        "",
+        *lines,
+    ])
+    print(text)
+    if not args.no_write:
+        write_block(ROOT / "docs" / "performance.md", text, MIXED_BEGIN, MIXED_END, "Mixed capture")
     return 0
 
 

@@ -1,7 +1,7 @@
 """pytest-benchmark suite for amsparse (see docs/performance.md).
 
 Groups: ``fcs16``, ``decode_frame-<vendor>-<list>``, ``stream-feed``,
-``decode_batch``.  Nothing here asserts a time: the box is shared and noisy.
+``decode_batch``, ``decode_batch-mixed``.  Nothing here asserts a time: the box is shared and noisy.
 Each benchmark checks its result, so ``--benchmark-disable`` is a smoke test.
 """
 
@@ -96,6 +96,22 @@ def test_decode_batch(benchmark, big_capture: tuple[bytes, int]) -> None:  # typ
     except TypeError:
         return
     assert rows == nframes
+
+
+@pytest.fixture(scope="module")
+def mixed_capture() -> tuple[bytes, int]:
+    parts = _corpus.mixed_frames(8 << 20)
+    return b"".join(parts), len(parts)
+
+
+@pytest.mark.benchmark(group="decode_batch-mixed")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_decode_batch_mixed(benchmark, mixed_capture: tuple[bytes, int], threads: int) -> None:  # type: ignore[no-untyped-def]
+    """The mixed capture (docs/performance.md, "Mixed capture"), with one and two threads."""
+    data, nframes = mixed_capture
+    benchmark.extra_info.update(capture_bytes=len(data), frames=nframes, threads=threads)
+    table = benchmark(amsparse.decode_batch, data, threads=threads)
+    assert len(table) == nframes and table.decoded == nframes
 
 
 # --------------------------------------------------------------------------- P1 telegrams

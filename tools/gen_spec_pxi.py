@@ -59,13 +59,13 @@ def render(path: Path = SOURCE) -> str:
     out += [f"    STATUS_{t.name} = {t.value}" for t in s.Status]
     out += ["", f"cdef long long NAT_US = {_i64(s.NAT)}", f"cdef long long RAW_MISSING_Q = {_i64(s.RAW_MISSING)}"]
     numeric = [t for t in s.Tag if s.AXDR[t][2] in ("int", "float", "bcd")]
-    out += ["", "", "cdef inline bint _is_numeric(int tag) noexcept:", "    return ("]
+    out += ["", "", "cdef inline bint _is_numeric(int tag) noexcept nogil:", "    return ("]
     conds = [f"tag == T_{t.name}" for t in numeric]
     lines = []
     for i in range(0, len(conds), 5):
         lines.append(("        " if i == 0 else "        or ") + " or ".join(conds[i:i + 5]))
     out += lines + ["    )"]
-    out += ["", "", "cdef inline int _num_width(int tag) noexcept:",
+    out += ["", "", "cdef inline int _num_width(int tag) noexcept nogil:",
             "    # width in bytes of a fixed-size number (A-XDR), 0 for any other tag"]
     by_width: dict[int, list] = {}
     for t in numeric:

@@ -73,6 +73,9 @@ class DecodeBackend(Protocol):
     def decode_apdu(self, data: bytes | bytearray | memoryview, profiles: ProfileSet | None = None, *,
                     profile: str | CompiledProfile | None = None, tz: str | None = None, source: int = -1,
                     keys: Any = None, require_authentication: bool = False, decoder: Any = None) -> Frame: ...
+    @property
+    def PARALLEL(self) -> bool: ...  # noqa: N802 (decode_batch(threads=) runs decode_parallel)
+    def p1_start(self, buf: bytes) -> int: ...
     def default_core(self, profiles: Any = None, profile: Any = None, tz: Any = None) -> Any: ...
     def decode_run(self, buf: bytearray, items: list[tuple[int, int, int, int]], i: int, dc: Any,
                    event_cls: Any, events: list[Any], reject: Any, keys: Any = None,
@@ -91,7 +94,7 @@ class ScanBackend(Protocol):
 
 #: the names a backend module must provide (tests/test_contract.py)
 DECODE_MEMBERS = ("BACKEND", "MAX_DEPTH", "DecoderCore", "TableWriter", "fcs16", "parse_hdlc", "decode_frame",
-                  "decode_apdu", "default_core", "decode_run")
+                  "decode_apdu", "default_core", "decode_run", "PARALLEL", "p1_start")
 SCAN_MEMBERS = ("PrefixState", "scan", "fcs_bytes")
 CORE_MEMBERS = ("profiles", "profile", "tz", "keys", "require_authentication", "decode_frame", "decode_apdu",
                 "clear_caches", "cache_info")

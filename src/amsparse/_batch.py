@@ -561,6 +561,7 @@ def _decode_batch(
     source: bytes | bytearray | memoryview | Iterable[bytes], profiles: Any, profile: Any, tz: str | None, impl: Any,
     max_frame_size: int = 2050, max_columns: int = MAX_COLUMNS, keys: Any = None,
     require_authentication: bool = False, framing: str = "hdlc", decoder: Any = None,
+    threads: int = 1, pipeline: bool = True,
 ) -> FrameTable:
     from ._decoder import core_for
     from ._options import check_size
@@ -572,6 +573,8 @@ def _decode_batch(
     # every option is checked first, whatever the backend and the input (amsparse._options)
     dc = core_for(impl, profiles, profile, tz, keys, require_authentication, decoder)
     tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
+    if impl.PARALLEL:  # decode_parallel's account of this call (benchmarks read it)
+        impl.PARALLEL_STATS.clear()
     max_frame_size = check_size("max_frame_size", max_frame_size, 9)
     max_columns = check_size("max_columns", max_columns, 0)
     table = FrameTable()
@@ -583,7 +586,7 @@ def _decode_batch(
         buf = bytes(source) if not isinstance(source, bytes) else source
         if framing != "hdlc":  # M-Bus, or both framings side by side: the stream's own hunt
             return _decode_framed(buf, dc, max_frame_size, writer, framing)
-        if _P1_START.search(buf) is not None or (keys is not None and b"\xdb\x08" in buf):
+        if impl.p1_start(buf) >= 0 or (keys is not None and b"\xdb\x08" in buf):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
             return _decode_stream(buf, dc, max_frame_size, writer, table, impl)
         # scan a window at a time: the scanner's item list stays small
@@ -596,6 +599,12 @@ def _decode_batch(
             pos, shared, _need_ = writer.add_scan(buf, pos, stop_at, max_frame_size, shared, final, _hdlc_error)
             if first and not final and pos:  # size the columns for the whole capture once
                 writer.reserve(writer.row_count * n // pos + writer.row_count // 16 + 64)
+                if pipeline and impl.PARALLEL:
+                    # the first window built the templates: the rest in segments, each
+                    # scanned, then decoded without the GIL (on `threads` threads)
+                    _decode_parallel(writer, buf, pos, shared, max_frame_size, threads, _hdlc_error, impl)
+                    whole: FrameTable = writer.finish()
+                    return whole
             if final:
                 done: FrameTable = writer.finish()
                 return done
@@ -616,6 +625,46 @@ def _decode_batch(
         add(raw)
     result: FrameTable = writer.finish()
     return result
+
+
+#: the compiled batch path after the first window: segments of this many bytes
+#: per thread, each scanned into items, decoded without the GIL, then the rows
+#: left to the serial pass; a segment runs threads only with at least
+#: _PARALLEL_MIN bytes per thread
+_SEGMENT = 4 << 20
+_PARALLEL_MIN = 256 * 1024
+
+
+def _decode_parallel(writer: Any, buf: bytes, pos: int, shared: bool, max_frame_size: int,
+                     threads: int, reject: Any, impl: Any) -> None:
+    """``buf[pos:]`` into ``writer`` with the compiled core's
+    ``decode_parallel`` (GIL released; ``threads`` threads): the rows the
+    writer's ``add_scan`` gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = len(buf)
+    pool = (ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="amsparse-batch")
+            if threads > 1 and n - pos >= _PARALLEL_MIN * threads else None)
+    try:
+        while True:
+            end = min(n, pos + _SEGMENT * threads)
+            final = end == n
+            k = threads if pool is not None and end - pos >= _PARALLEL_MIN * threads else 1
+            pos, shared = impl.decode_parallel(writer, buf, pos, end, max_frame_size, shared, final, k,
+                                               reject, pool)
+            if final:
+                return
+    finally:
+        if pool is not None:
+            pool.shutdown()
+
+
+def _check_threads(threads: Any) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads must be a positive int, not {type(threads).__name__}")
+    if threads < 1:
+        raise ValueError(f"threads must be a positive int, not {threads}")
+    return threads
 
 
 _P1_START = re.compile(rb"/[A-Za-z]{3}")
@@ -721,6 +770,7 @@ def decode_batch(
     require_authentication: bool = False,
     framing: str = "hdlc",
     decoder: Any = None,
+    threads: int = 1,
 ) -> FrameTable:
     """Decode a whole capture (or an iterable of single frames) into a
     :class:`FrameTable`; rejected frames become rows with a status, not
@@ -746,13 +796,21 @@ def decode_batch(
     the table has one row per event that is a frame (segments and
     block-transfer messages joined) -- the rows the stream gives.
     ``decoder`` is an :class:`amsparse.Decoder` to use (and whose caches to
-    keep warm) instead of these options."""
+    keep warm) instead of these options.
+
+    ``threads`` (a positive int, default 1) decodes one large capture buffer
+    on that many threads with the GIL released (compiled core; the table is
+    the same, row for row, as with ``threads=1``).  The pure-Python backend,
+    iterables of frames, captures with P1 telegrams or ciphered frames with
+    ``keys``, and captures under about 1 MiB + 256 KiB per thread are decoded
+    on the calling thread (docs/performance.md)."""
     from ._select import impl
 
+    threads = _check_threads(threads)
     src = _capture_source(source)
     table = _decode_batch(src, profiles, profile, tz, impl, max_frame_size,
                           max_columns, keys=keys, require_authentication=require_authentication,
-                          framing=framing, decoder=decoder)
+                          framing=framing, decoder=decoder, threads=threads if impl.PARALLEL else 1)
     if isinstance(src, _Frames) and src.timed and len(src.times) == len(table):
         table._receive = src.times  # one row per item, in order
     return table
@@ -835,6 +893,63 @@ class _Frames:
             yield f
 
 
+class _P1Window:
+    """The stream path of :func:`_decode_stream` one window at a time, for
+    :mod:`amsparse._chunked`: HDLC frames as ``decode_batch`` decodes them in a
+    capture with P1 telegrams, the bytes the HDLC scanner skips fed to one
+    TelegramHunter that lives across windows (a telegram that straddles a
+    window boundary is decoded once, when it is complete)."""
+
+    def __init__(self, dc: Any, impl: Any) -> None:
+        from ._p1_stream import TelegramHunter
+        from ._stream import HdlcErrors
+
+        p1 = _p1_for(impl)
+        self.impl, self.dc = impl, dc
+        tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
+        self._hdlc_error = HdlcErrors()
+        self._add_frame: Any = None
+        self._add_error: Any = None
+        self._discarded = 0
+
+        def count(_events: Any, data: bytes) -> None:
+            self._discarded += len(data)
+
+        self.hunter = TelegramHunter(
+            16384, lambda raw: p1.decode_telegram(raw, tz=tz, keys=keys, require_authentication=require_authentication),
+            lambda _e, frame, _raw: self._add_frame(frame), lambda _e, _raw, err: self._add_error(err), count,
+            ciphered=keys is not None,
+        )
+
+    def window(self, buf: bytes, start: int, end: int, shared: bool, final: bool,
+               max_frame_size: int = 2050) -> tuple[FrameTable, int, bool]:
+        """Like :func:`_decode_window` (same arguments and result)."""
+        from ._select import scan_for
+
+        dc = self.dc
+        table = FrameTable()
+        table._schema = tuple(reading_columns(dc.profiles, dc.profile))
+        writer = self.impl.TableWriter(table, dc, MAX_COLUMNS, dc.keys, dc.require_authentication)
+        self._add_frame, self._add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
+        none: list[Any] = []
+        self._discarded = 0
+        items, resume, shared, _need = scan_for(self.impl).scan(buf, start, end, max_frame_size, shared, final)
+        for kind, s, e, _aux in items:
+            if kind == 0:
+                self.hunter.feed(none, buf[s:e])
+                continue
+            self.hunter.interrupt(none)
+            if kind == 1:
+                add_raw(buf[s:e])
+            else:
+                self._add_error(self._hdlc_error(buf, s))
+        if final:
+            self.hunter.flush(none)
+        done: FrameTable = writer.finish()
+        done.bytes_discarded += self._discarded
+        return done, resume, bool(shared)
+
+
 def _decode_window(
     buf: bytes, start: int, end: int, shared: bool, final: bool,
     profiles: Any, profile: Any, tz: str | None, impl: Any, max_frame_size: int = 2050,
@@ -847,7 +962,8 @@ def _decode_window(
     whether its opening flag closed the previous frame), so a caller that keeps
     ``buf[resume:]``, appends the next bytes and calls again with ``shared``
     decodes every frame exactly once (used by :mod:`amsparse._chunked` and
-    :mod:`amsparse.dask`)."""
+    :mod:`amsparse.dask`).  Keys and ``require_authentication`` come with the
+    decoder core (``decoder``), as in :func:`decode_batch`."""
     from ._decoder import core_for
     from ._stream import HdlcErrors
 

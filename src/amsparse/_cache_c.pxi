@@ -11,6 +11,9 @@
 # Module-level decode_frame/decode_apdu use a default core per option
 # combination (_default_core).
 
+from ._options import prepare as _options_prepare
+
+
 cdef class DecoderCore:
     """Validated options and caches of one decoder (see amsparse.Decoder)."""
     cdef readonly object profiles       # the ProfileSet in use (built-in set when None was given)

@@ -18,7 +18,16 @@ import os
 from array import array
 from typing import Any, BinaryIO, Callable, Iterator, Union
 
-from ._batch import _CATEGORICAL, MISSING, RAW_MISSING, FrameTable, _decode_window, reading_columns
+from ._batch import (
+    _CATEGORICAL,
+    _P1_START,
+    MISSING,
+    RAW_MISSING,
+    FrameTable,
+    _decode_window,
+    _P1Window,
+    reading_columns,
+)
 
 __all__ = ["iter_batches", "ProgressCallback"]
 
@@ -82,6 +91,8 @@ def iter_batches(
     progress: ProgressCallback | None = None,
     max_frame_size: int = 2050,
     decoder: Any = None,
+    keys: Any = None,
+    require_authentication: bool = False,
 ) -> Iterator[FrameTable]:
     """Decode a capture of any size into :class:`~amsparse.FrameTable` batches
     of at most ``rows`` rows, reading ``chunk_bytes`` at a time.
@@ -98,6 +109,9 @@ def iter_batches(
 
     ``progress(bytes_done, bytes_total)`` is called after each chunk
     (``bytes_total`` is ``None`` for a file object that cannot seek).
+
+    ``keys`` and ``require_authentication`` apply to ciphered HDLC frames
+    as in :func:`~amsparse.decode_batch` (docs/security.md).
     """
     if rows < 1:
         raise ValueError("rows must be at least 1")
@@ -109,7 +123,7 @@ def iter_batches(
     from ._select import impl
 
     # options checked now (an unknown profile id fails here, not on every frame)
-    dc = core_for(impl, profiles, profile, tz, decoder=decoder)
+    dc = core_for(impl, profiles, profile, tz, keys, require_authentication, decoder)
     return _iter(source, rows, dc, chunk_bytes, progress, max_frame_size, impl)
 
 
@@ -119,21 +133,31 @@ def _iter(
 ) -> Iterator[FrameTable]:
     schema = tuple(reading_columns(dc.profiles, dc.profile))
     read, total, close = _reader(source)
+    p1: _P1Window | None = None  # once a P1 telegram may start: the stream path, to the end
     try:
         tail = b""
         shared = False
         done = 0
+        ahead = b""  # the next 3 bytes, read ahead: a telegram's "/XXX" may straddle chunks
         pending: list[tuple[FrameTable, int, int]] = []  # (table, first row, stop row)
         npending = 0
         discarded = 0
         yielded = False
         while True:
-            data = read(chunk_bytes)
+            data = ahead + read(chunk_bytes) if ahead else read(chunk_bytes)
+            ahead = read(3) if data else b""
             final = not data
             buf = tail + data if tail else data
-            table, resume, shared = _decode_window(
-                buf, 0, len(buf), shared, final, None, None, None, impl, max_frame_size, decoder=dc
-            )
+            if p1 is None and (impl.p1_start(buf) >= 0 or _P1_START.search(buf[-3:] + ahead) is not None
+                               or (dc.keys is not None and b"\xdb\x08" in buf + ahead[:1])):
+                # as decode_batch: telegrams (or, with keys, ciphered ones) in the capture
+                p1 = _P1Window(dc, impl)
+            if p1 is not None:
+                table, resume, shared = p1.window(buf, 0, len(buf), shared, final, max_frame_size)
+            else:
+                table, resume, shared = _decode_window(
+                    buf, 0, len(buf), shared, final, None, None, None, impl, max_frame_size, decoder=dc
+                )
             tail = buf[resume:]
             done += len(data)
             del buf, data

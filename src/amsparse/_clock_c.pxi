@@ -64,7 +64,7 @@ cdef object _cdt_new(const unsigned char* b):
     return o
 
 
-cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept:
+cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept nogil:
     cdef long long era, yoe, doy, doe
     y -= m <= 2
     era = (y if y >= 0 else y - 399) // 400
@@ -87,7 +87,7 @@ cdef inline void _civil_from_days(long long z, int* y, int* m, int* d) noexcept:
     y[0] = <int>(yoe + era * 400 + (1 if m[0] <= 2 else 0))
 
 
-cdef inline int _mdays(int y, int m) noexcept:
+cdef inline int _mdays(int y, int m) noexcept nogil:
     if m == 2:
         return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
     if m == 4 or m == 6 or m == 9 or m == 11:
@@ -102,7 +102,7 @@ cdef inline long long _floordiv(long long a, long long b) noexcept:
     return q
 
 
-cdef inline bint _complete(const unsigned char* b) noexcept:
+cdef inline bint _complete(const unsigned char* b) noexcept nogil:
     """The clock has all date/time fields, in range, and is not flagged invalid
     (CosemDateTime.invalid / _complete_fields)."""
     cdef int year = (b[0] << 8) | b[1]
@@ -117,11 +117,11 @@ cdef inline bint _complete(const unsigned char* b) noexcept:
     return b[5] <= 23 and b[6] <= 59 and b[7] <= 59 and (b[8] <= 99 or b[8] == 0xFF)
 
 
-cdef inline int _us_of(const unsigned char* b) noexcept:
+cdef inline int _us_of(const unsigned char* b) noexcept nogil:
     return 0 if (b[8] == 0xFF or b[8] > 99) else b[8] * 10000
 
 
-cdef inline long long _wall_us(const unsigned char* b) noexcept:
+cdef inline long long _wall_us(const unsigned char* b) noexcept nogil:
     """The clock's fields read as UTC, in epoch microseconds (b must be _complete)."""
     cdef int year = (b[0] << 8) | b[1]
     return ((((_days_from_civil(year, b[2], b[3]) * 24 + b[5]) * 60 + b[6]) * 60 + b[7])
@@ -193,12 +193,12 @@ cdef int _hour_offset(int kind, object zone, int policy, int year, int month, in
     return 1 if state == 1 else 0
 
 
-cdef inline int _dev_of(const unsigned char* b) noexcept:
+cdef inline int _dev_of(const unsigned char* b) noexcept nogil:
     cdef int dev = (b[9] << 8) | b[10]
     return dev - 0x10000 if dev & 0x8000 else dev
 
 
-cdef inline int _used_deviation(const unsigned char* b, int policy, int* dev) noexcept:
+cdef inline int _used_deviation(const unsigned char* b, int policy, int* dev) noexcept nogil:
     """1: the clock's deviation applies (CLOCK_DEVIATION, specified) and is in
     range, ``dev`` set; 0: it does not apply (the zone's local or standard
     time); -1: it applies but is out of range (no datetime)."""

@@ -38,7 +38,7 @@ cdef int _read_length(const unsigned char* d, Py_ssize_t* ppos, Py_ssize_t end,
     return 0
 
 
-cdef inline unsigned long long _be(const unsigned char* p, int width) noexcept:
+cdef inline unsigned long long _be(const unsigned char* p, int width) noexcept nogil:
     cdef unsigned long long v = 0
     cdef int k
     for k in range(width):

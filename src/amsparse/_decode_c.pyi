@@ -108,5 +108,27 @@ def decode_run(
     require_auth: bool = False,
 ) -> tuple[int, int, int]: ...
 
+# decode_batch(threads=N): buf[start:] into the writer on `threads` threads (_threads_c.pxi)
+def decode_parallel(
+    w: TableWriter,
+    buf: bytes,
+    start: int,
+    end: int,
+    max_frame_size: int,
+    shared: bool,
+    final: bool,
+    threads: int,
+    reject_hdlc: Callable[[bytes, int], DecodeError],
+    pool: Any,
+) -> tuple[int, bool]: ...
+
+# decode_parallel's account, summed until cleared: items, rows, serial_rows, rescanned, seconds per step
+PARALLEL_STATS: dict[str, Any]
+
+# offset of the first b"/" followed by three ASCII letters (a P1 telegram may start there), or -1
+def p1_start(buf: bytes) -> int: ...
+
+PARALLEL: bool
+
 # test hook: (CosemDateTime, aware datetime or None, epoch us) of a 12-byte clock
 def _check_clock(b: bytes, zone: tzinfo, policy: int) -> tuple[CosemDateTime, datetime | None, int]: ...

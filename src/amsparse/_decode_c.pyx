@@ -40,7 +40,7 @@ from ._errors import (
     UnsupportedApduError,
 )
 from ._model import Frame, freeze as _freeze  # no-cython-lint (Frame: used by included files)
-from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT, prepare as _options_prepare
+from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT
 from ._transport import decode_mbus as _decode_mbus, decode_wrapped as _decode_wrapped
 from ._spec import MAX_DEPTH as _SPEC_MAX_DEPTH
 from ._profiles import (
@@ -55,6 +55,7 @@ from ._profiles import (
 __all__ = ["decode_apdu", "decode_frame", "fcs16", "parse_hdlc"]
 
 BACKEND = "cython"
+PARALLEL = True  # decode_batch(threads=): decode_parallel (_threads_c.pxi) decodes without the GIL
 
 MAX_DEPTH = _SPEC_MAX_DEPTH  # nesting of arrays/structures; real lists use 3
 
@@ -223,3 +224,6 @@ include "_writer_base_c.pxi"
 
 
 include "_writer_c.pxi"
+
+
+include "_threads_c.pxi"

@@ -15,6 +15,7 @@ Pipeline for one frame::
 
 from __future__ import annotations
 
+import re as _re
 from typing import Any
 
 from ._clock import get_zone, parse_date, parse_datetime, parse_time, to_datetime
@@ -65,10 +66,20 @@ from ._transport import WRAPPED_TAGS, decode_mbus, decode_wrapped
 
 __all__ = [
     "BACKEND", "MAX_DEPTH", "DecoderCore", "TableWriter", "decode_apdu", "decode_frame", "decode_run", "default_core", "fcs16",
-    "parse_hdlc",
+    "parse_hdlc", "PARALLEL", "p1_start",
 ]
 
 BACKEND = "python"
+#: decode_batch(threads=) has a GIL-free segment decoder here (the compiled core only)
+PARALLEL = False
+_P1_START = _re.compile(rb"/[A-Za-z]{3}")
+
+
+def p1_start(buf: bytes) -> int:
+    """Offset of the first ``/`` followed by three ASCII letters (where a P1
+    telegram may start), or -1 (the compiled core's ``p1_start``)."""
+    m = _P1_START.search(buf)
+    return -1 if m is None else m.start()
 
 
 # CRC-16/X.25 (the HDLC FCS): amsparse._crc (the framing layer)

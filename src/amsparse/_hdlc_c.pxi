@@ -93,7 +93,7 @@ cdef int _parse_hdlc(const unsigned char* d, Py_ssize_t n, Hdlc* out, bint check
 
 
 cdef Py_ssize_t _body_start(const unsigned char* d, Py_ssize_t info_start, Py_ssize_t info_end,
-                            Py_ssize_t* hdr) noexcept:
+                            Py_ssize_t* hdr) noexcept nogil:
     """Where the data-notification body of an information field starts (LLC,
     tag 0x0F, invoke id and a date-time field of one of the three forms all
     present), ``hdr`` set to the header clock's offset (-1: none); -1 for

@@ -10,3 +10,20 @@ cdef int scan_core(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
                    Py_ssize_t max_frame_size, bint shared, bint final,
                    scan_sink sink, void* ctx,
                    Py_ssize_t* resume, bint* shared_out, Py_ssize_t* need) except -1
+
+# the same scan into a C array, without the GIL (decode_batch(threads=N) scans
+# ranges of one capture on several threads at once)
+cdef struct ScanItem:
+    Py_ssize_t start
+    Py_ssize_t stop
+    int kind
+    int aux
+
+cdef struct ItemBuf:
+    ScanItem* items
+    Py_ssize_t n
+    Py_ssize_t cap
+
+cdef int scan_items(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
+                    Py_ssize_t max_frame_size, bint shared, bint final, ItemBuf* out,
+                    Py_ssize_t* resume, bint* shared_out) noexcept nogil

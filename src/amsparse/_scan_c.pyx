@@ -363,3 +363,90 @@ def scan(const unsigned char[::1] buf, Py_ssize_t start, Py_ssize_t end,
         _scan_impl(&buf[0], start, end, max_frame_size, shared, final, _to_list, <void*>out,
                    &resume, &shared_out, &need, &prefix.p)
     return out, resume, shared_out, need
+
+
+# --------------------------------------------------------------------------- items into a C array
+cdef inline int _push(ItemBuf* out, int kind, Py_ssize_t start, Py_ssize_t stop, int aux) noexcept nogil:
+    cdef Py_ssize_t cap
+    cdef ScanItem* p
+    if out.n == out.cap:
+        cap = 1024 if out.cap < 1024 else out.cap * 2
+        p = <ScanItem*>realloc(out.items, <size_t>cap * sizeof(ScanItem))
+        if p == NULL:
+            return -1
+        out.items = p
+        out.cap = cap
+    out.items[out.n].kind = kind
+    out.items[out.n].start = start
+    out.items[out.n].stop = stop
+    out.items[out.n].aux = aux
+    out.n += 1
+    return 0
+
+
+cdef int scan_items(const unsigned char* b, Py_ssize_t start, Py_ssize_t end,
+                    Py_ssize_t max_frame_size, bint shared, bint final, ItemBuf* out,
+                    Py_ssize_t* resume, bint* shared_out) noexcept nogil:
+    """:func:`scan_core` without the GIL: the items are appended to ``out``
+    (the caller frees ``out.items``); the same loop, item for item.  -1 when
+    out of memory."""
+    cdef Prefix pf
+    cdef Py_ssize_t i = start
+    cdef Py_ssize_t shared_pos = start if shared else -1
+    cdef Py_ssize_t disc = -1
+    cdef Py_ssize_t j, stop, total, nd
+    cdef int status, rc = 0
+    resume[0] = end
+    shared_out[0] = shared if end == start else False
+    if end == start:
+        return 0
+    pf.base = start
+    pf.cap = 0
+    pf.n = 0
+    pf.regs = NULL
+    pf.on = False
+    pf.b = b
+    while i < end:
+        if b[i] != 0x7E:
+            j = _find_flag(b, i, end)
+            if j < 0:
+                j = end
+            if disc < 0:
+                disc = i
+            i = j
+            continue
+        status = _check(b, i, end, max_frame_size, &total, &nd, &pf)
+        if status == _WAIT_HEADER or status == _WAIT_BODY:
+            if not final:
+                if disc >= 0:
+                    rc |= _push(out, 0, disc, i, 0)
+                resume[0] = i
+                shared_out[0] = i == shared_pos
+                free(pf.regs)
+                return -1 if rc else 0
+            status = _NOTCAND if status == _WAIT_HEADER else 2
+        if status == _NOTCAND:
+            if i != shared_pos and disc < 0:
+                disc = i
+            i += 1
+            continue
+        if disc >= 0:
+            rc |= _push(out, 0, disc, i, 0)
+            disc = -1
+        if status == 1:
+            rc |= _push(out, 1, i, i + total, 1 if i == shared_pos else 0)
+            i = i + total - 1
+            shared_pos = i
+            continue
+        stop = i + total
+        if stop > end:
+            stop = end
+        j = _find_flag(b, i + 1, stop)
+        if j < 0:
+            j = stop
+        rc |= _push(out, 2, i, j, 1 if i == shared_pos else 0)
+        i = j
+    if disc >= 0:
+        rc |= _push(out, 0, disc, end, 0)
+    free(pf.regs)
+    return -1 if rc else 0

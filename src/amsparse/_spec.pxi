@@ -69,7 +69,7 @@ cdef long long NAT_US = LLONG_MIN
 cdef long long RAW_MISSING_Q = LLONG_MIN
 
 
-cdef inline bint _is_numeric(int tag) noexcept:
+cdef inline bint _is_numeric(int tag) noexcept nogil:
     return (
         tag == T_I32 or tag == T_U32 or tag == T_BCD or tag == T_I8 or tag == T_I16
         or tag == T_U8 or tag == T_U16 or tag == T_I64 or tag == T_U64 or tag == T_ENUM
@@ -77,7 +77,7 @@ cdef inline bint _is_numeric(int tag) noexcept:
     )
 
 
-cdef inline int _num_width(int tag) noexcept:
+cdef inline int _num_width(int tag) noexcept nogil:
     # width in bytes of a fixed-size number (A-XDR), 0 for any other tag
     if tag == T_BCD or tag == T_I8 or tag == T_U8 or tag == T_ENUM:
         return 1

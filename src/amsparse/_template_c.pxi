@@ -15,7 +15,7 @@ cdef enum:
     TEMPLATE_WAYS = 4      # ... of this many ways
 
 
-cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept:
+cdef inline uint64_t _hash_bytes(const unsigned char* p, Py_ssize_t n, uint64_t h) noexcept nogil:
     cdef uint64_t w
     while n >= 8:
         memcpy(&w, p, 8)
@@ -186,7 +186,7 @@ cdef class _Template:
 
 
 cdef inline uint64_t _frame_key(const unsigned char* d, Py_ssize_t n, Py_ssize_t info_start,
-                                Py_ssize_t body, Py_ssize_t end) noexcept:
+                                Py_ssize_t body, Py_ssize_t end) noexcept nogil:
     """Hash of what identifies a template candidate: length, HDLC header up to
     the APDU tag, the date-time marker, the first body bytes."""
     cdef uint64_t k = _hash_bytes(d + 1, info_start + 3, <uint64_t>n) ^ (<uint64_t>d[info_start + 8] << 8)
@@ -252,7 +252,7 @@ cdef class _TemplateTable:
 include "_cache_c.pxi"
 
 
-cdef inline void _reload(const unsigned char* d, Node* nd) noexcept:
+cdef inline void _reload(const unsigned char* d, Node* nd) noexcept nogil:
     """Read a number node's value again, from the same position of another frame."""
     cdef int tag = nd.tag, w
     cdef unsigned long long u

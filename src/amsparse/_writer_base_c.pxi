@@ -68,12 +68,12 @@ cdef object _column_budget_error(int max_columns, int ncols, Py_ssize_t new):
         f"beyond max_columns={max_columns}", None)
 
 
-cdef inline double _meter_nan(double v) noexcept:
+cdef inline double _meter_nan(double v) noexcept nogil:
     """A NaN the meter sent, as the canonical NaN (never the missing marker)."""
     return NAN if v != v else v
 
 
-cdef inline double _pow10_scaled(double v, int sc) noexcept:
+cdef inline double _pow10_scaled(double v, int sc) noexcept nogil:
     """v * 10**sc for |sc| <= 22 with v an integer below 2**53 (or a float): 10**k
     is exact as a double, so this is one correctly rounded operation, as
     float(int * 10**k) and int / 10**k are in Python."""
