@@ -120,7 +120,7 @@ def test_meta_is_declared_not_computed(tmp_path: Path) -> None:
     df = read_captures(str(path))
     path.unlink()  # nothing was read to build the frame: only computing needs the file
     cols = reading_columns()
-    assert list(df.columns) == [*_CATEGORICAL, "header_time", "meter_time", "receive_time", "status",
+    assert list(df.columns) == [*_CATEGORICAL, "header_time", "meter_time", "receive_time", "timestamp", "status",
                                 "system_title", "invocation_counter", *cols]
     # the dtypes are those of FrameTable.to_pandas (decoded independently of the dask path)
     full = amsparse.decode_batch(_capture(FRAMES)).to_pandas()
