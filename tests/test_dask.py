@@ -120,7 +120,7 @@ def test_meta_is_declared_not_computed(tmp_path: Path) -> None:
     df = read_captures(str(path))
     path.unlink()  # nothing was read to build the frame: only computing needs the file
     cols = reading_columns()
-    assert list(df.columns) == [*_CATEGORICAL, "header_time", "meter_time", "receive_time", "status",
+    assert list(df.columns) == [*_CATEGORICAL, "header_time", "meter_time", "receive_time", "timestamp", "status",
                                 "system_title", "invocation_counter", *cols]
     # the dtypes are those of FrameTable.to_pandas (decoded independently of the dask path)
     full = amsparse.decode_batch(_capture(FRAMES)).to_pandas()
@@ -179,8 +179,11 @@ def test_missing_extra_message(monkeypatch: pytest.MonkeyPatch) -> None:
 def client():  # type: ignore[no-untyped-def]
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                           worker_dashboard_address=None)
+    # dashboard_address=None is not "no dashboard": distributed then binds its
+    # default port 8787 and warns (an error here) when another process holds it.
+    # Port 0 (loopback) and scheduler_port=0 take free ports.
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, scheduler_port=0,
+                           dashboard_address="127.0.0.1:0", worker_dashboard_address="127.0.0.1:0")
     c = Client(cluster)
     try:
         yield c

@@ -21,7 +21,9 @@ Columns:
 * ``header_time`` / ``meter_time`` / ``receive_time``: ``array('q')`` of **UTC epoch
   microseconds**, :data:`NAT` (``-2**63``, numpy's NaT) where the frame has no
   such clock or it is not representable (``receive_time``: where no receive
-  time was given, see :meth:`FrameTable.from_frames`);
+  time was given, see :meth:`FrameTable.from_frames`); ``timestamp``: computed
+  from them as ``Frame.timestamp`` is (meter time, else header time, else
+  receive time);
 * ``system_title`` / ``invocation_counter``: how a ciphered frame arrived
   (``None`` for a plain frame);
 * ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
@@ -253,6 +255,15 @@ class FrameTable:
         return _padded(self._receive, self._n, NAT)
 
     @property
+    def timestamp(self) -> array[Any]:
+        """``array('q')``: each row's best time, as :attr:`Frame.timestamp
+        <amsparse.Frame.timestamp>`: ``meter_time`` (the clock element), else
+        ``header_time``, else ``receive_time``; UTC epoch microseconds,
+        :data:`NAT` where none is known.  Computed on each access from those
+        three columns (a new array, not a view)."""
+        return _coalesce_times(self.meter_time, self.header_time, self.receive_time)
+
+    @property
     def system_title(self) -> list[str | None]:
         """A ciphered frame's system title (hex text), ``None`` for a plain frame."""
         cats = self._st_cats
@@ -307,7 +318,10 @@ class FrameTable:
         or an :mod:`amsparse.io` reader: each item is a ``Frame``, a
         ``FrameDecoded`` event, or a pair ``(receive_time, frame_or_event)``
         that fills the ``receive_time`` column (an aware ``datetime`` or POSIX
-        seconds such as ``time.time()``).  ``profiles``/``profile`` (those the
+        seconds such as ``time.time()``).  Without a time in the item, a
+        frame's own :attr:`Frame.received <amsparse.Frame.received>` fills it
+        (the :mod:`amsparse.io` readers set it on live frames); a time given
+        in the pair takes precedence.  ``profiles``/``profile`` (those the
         frames were decoded with) give the column schema (:attr:`names`)."""
         from ._options import prepare
 
@@ -322,6 +336,9 @@ class FrameTable:
             if not hasattr(frame, "_names"):
                 raise TypeError(f"from_frames takes Frames, FrameDecoded events or (time, frame) pairs, "
                                 f"not {type(item).__name__}")
+            received = getattr(frame, "received", None)
+            if when == NAT and received is not None:
+                when = _receive_us(received)
             row = table._n
             try:
                 table._append_frame(frame)
@@ -343,7 +360,7 @@ class FrameTable:
         out: dict[str, Any] = {}
         for key in _CATEGORICAL:
             out[key] = np.array(self.category(key), dtype=object)
-        for key in _TIMES:
+        for key in _EXPORT_TIMES:
             out[key] = np.frombuffer(getattr(self, key), dtype=np.int64).view("datetime64[us]")
         out["status"] = np.frombuffer(self.status, dtype=np.int8)
         out["system_title"] = np.array(self.system_title, dtype=object)
@@ -368,6 +385,9 @@ class FrameTable:
         for key in _TIMES:
             col = getattr(self, key)
             arrays[key] = pa.Array.from_buffers(ts, n, [_validity(pa, col, NAT), pa.py_buffer(col)])
+        import pyarrow.compute as pc  # the Frame.timestamp rule, in Arrow's kernel
+
+        arrays["timestamp"] = pc.coalesce(arrays["meter_time"], arrays["header_time"], arrays["receive_time"])
         arrays["status"] = pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(self.status)])
         arrays["system_title"] = _dictionary(pa, _padded(self._st_codes, n, -1), self._st_cats, n)
         ic = _padded(self._ic, n, RAW_MISSING)
@@ -403,7 +423,7 @@ class FrameTable:
         data: dict[str, Any] = {}
         for key in _CATEGORICAL:
             data[key] = _categorical(pd, self.category(key))
-        for key in _TIMES:
+        for key in _EXPORT_TIMES:
             t = pd.Series(np.frombuffer(getattr(self, key), dtype=np.int64).view("datetime64[us]"), copy=False)
             t = t.dt.tz_localize("UTC")
             data[key] = t if tz == "UTC" else t.dt.tz_convert(tz)
@@ -433,6 +453,24 @@ class FrameTable:
 
 
 _TIMES = ("header_time", "meter_time", "receive_time")
+#: the export columns: the stored times and ``timestamp`` (computed from them)
+_EXPORT_TIMES = (*_TIMES, "timestamp")
+
+
+def _coalesce_times(*cols: array[Any]) -> array[Any]:
+    """``array('q')``: per row the first of ``cols`` that is not :data:`NAT`."""
+    out = array("q")
+    try:
+        import numpy as np
+    except ImportError:
+        out.extend(next((t for t in ts if t != NAT), NAT) for ts in zip(*cols))
+        return out
+    first = np.frombuffer(cols[-1], dtype=np.int64)
+    for col in reversed(cols[:-1]):
+        a = np.frombuffer(col, dtype=np.int64)
+        first = np.where(a != NAT, a, first)
+    out.frombytes(np.ascontiguousarray(first, dtype=np.int64).tobytes())
+    return out
 
 
 def reading_columns(profiles: Any = None, profile: Any = None) -> list[str]:
@@ -511,7 +549,7 @@ def _polars_from_numpy(pl: Any, table: FrameTable, tz: str) -> Any:
 
     cols: dict[str, Any] = {}
     for key, v in table.to_numpy().items():
-        if key in _TIMES:
+        if key in _EXPORT_TIMES:
             s = pl.Series(key, v).dt.replace_time_zone("UTC")
             cols[key] = s if tz == "UTC" else s.dt.convert_time_zone(tz)
         elif v.dtype == object:

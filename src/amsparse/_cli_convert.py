@@ -8,8 +8,10 @@ Each capture (raw bytes as read from the port, or hex lines) is decoded with
 ``source`` column naming the capture.  Columns: ``source``, ``status`` (0
 decoded, else the error code of :data:`amsparse._batch.ERROR_CODES`),
 ``error``, ``profile_id``, ``list_name``, ``list_version``, ``meter_id``,
-``meter_type``, ``header_time``, ``meter_time`` (ISO 8601, UTC) and one column
-per reading (scaled value).  Parquet needs pyarrow (``amsparse[arrow]``); CSV
+``meter_type``, ``header_time``, ``meter_time``, ``receive_time``,
+``timestamp`` (ISO 8601, UTC; ``timestamp`` is ``Frame.timestamp``: meter
+time, else header time, else receive time) and one column per reading (scaled
+value).  Parquet needs pyarrow (``amsparse[arrow]``); CSV
 and JSON lines need nothing.
 """
 
@@ -90,14 +92,21 @@ def _iso(us: int) -> str | None:
     return (_dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc) + _dt.timedelta(microseconds=us)).isoformat()
 
 
+def _fields(names: list[str]) -> list[str]:
+    return ["source", "status", "error", *_META, "header_time", "meter_time", "receive_time", "timestamp", *names]
+
+
 def _rows(table: Any, source: str, names: list[str]) -> Iterator[dict[str, Any]]:
     meta = {k: table.category(k) for k in _META}
+    receive, stamp = table.receive_time, table.timestamp
     for i in range(len(table)):
         row: dict[str, Any] = {"source": source, "status": table.status[i], "error": table.errors.get(i)}
         for k in _META:
             row[k] = meta[k][i]
         row["header_time"] = _iso(table.header_time[i])
         row["meter_time"] = _iso(table.meter_time[i])
+        row["receive_time"] = _iso(receive[i])
+        row["timestamp"] = _iso(stamp[i])
         for n in names:
             col = table.columns.get(n)
             v = col[i] if col is not None else math.nan
@@ -149,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         _write_parquet(out, tables)
     else:
         with open(out, "w", newline="", encoding="utf-8") as fh:
-            fields = ["source", "status", "error", *_META, "header_time", "meter_time", *names]
+            fields = _fields(names)
             writer = csv.DictWriter(fh, fields) if ext == ".csv" else None
             if writer is not None:
                 writer.writeheader()

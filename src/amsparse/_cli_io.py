@@ -158,6 +158,9 @@ def add_parser(sub: Any) -> None:
     from . import _cli_keys
 
     _cli_keys.add_arguments(p)  # --key, --auth-key, --keys FILE.toml, --require-authentication
+    from . import _cli_readout
+
+    _cli_readout.add_argument(p)  # -o FILE: the frames with their receive times
     p.set_defaults(run=guarded(run))
 
 
@@ -204,22 +207,42 @@ def _describe(ev: Any) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import amsparse.io as aio
-
-    from ._cli import _frame_json, _print_table
-    from ._stream import BytesDiscarded, FrameDecoded, FrameRejected
-
     if args.count is not None and args.count < 1:
         err("--count must be at least 1")
         return EXIT_USAGE
+    from . import _cli_readout
+
+    bad = _cli_readout.check(args)
+    if bad is not None:
+        return bad
+    kept: list[Any] | None = [] if args.output else None
     out = sys.stdout
     live = out.isatty() and not args.json
     view = _LiveView(out) if live else None
     accounts = None
     if args.report:
-        from .energy import EnergyAccounts, format_live, live_summary
+        from .energy import EnergyAccounts
 
         accounts = EnergyAccounts(tz=args.tz or "Europe/Oslo")
+    try:
+        rc = _read(args, out, view, accounts, kept)
+    except BaseException:
+        if kept:  # Ctrl-C or a lost source: the frames read so far
+            _cli_readout.write(args, kept)
+        raise
+    if kept is not None:
+        _cli_readout.write(args, kept)
+    return rc
+
+
+def _read(args: argparse.Namespace, out: Any, view: Any, accounts: Any, kept: list[Any] | None) -> int:
+    import amsparse.io as aio
+
+    from ._cli import _frame_json, _print_table
+    from ._stream import BytesDiscarded, FrameDecoded, FrameRejected
+
+    if accounts is not None:
+        from .energy import format_live, live_summary
     n = 0
     last_status = ""
     with aio.open(args.url, **_open_options(args)) as meter:
@@ -227,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
             t = type(ev)
             if t is FrameDecoded:
                 n += 1
+                if kept is not None:
+                    kept.append(ev.frame)
                 report = None
                 if accounts is not None:  # frames without a clock are placed by their receive time
                     accounts.update(ev.frame, at=datetime.now(timezone.utc))

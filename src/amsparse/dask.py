@@ -65,7 +65,7 @@ def meta_for(columns: Sequence[str]) -> Any:
     data: dict[str, Any] = {}
     for key in _CATEGORICAL:
         data[key] = pd.Series(pd.Categorical([], categories=_empty_categories()))
-    for key in ("header_time", "meter_time", "receive_time"):
+    for key in ("header_time", "meter_time", "receive_time", "timestamp"):
         data[key] = pd.Series([], dtype="datetime64[us, UTC]")
     data["status"] = pd.Series([], dtype="int8")
     data["system_title"] = pd.Series(pd.Categorical([], categories=_empty_categories()))
@@ -141,7 +141,7 @@ class _ReadPart:
         return df[[*_CATEGORICAL, *_FIXED, *self.columns]]
 
 
-_FIXED = ("header_time", "meter_time", "receive_time", "status", "system_title", "invocation_counter")
+_FIXED = ("header_time", "meter_time", "receive_time", "timestamp", "status", "system_title", "invocation_counter")
 
 
 def _rows_starting_in(buf: bytes, a: int, b: int, final: bool, max_frame_size: int) -> tuple[int, bool, int]:
@@ -212,7 +212,8 @@ def read_captures(
     ``profiles``, ``profile``, ``tz``: as for ``decode_batch``.  The columns and
     dtypes are those of :meth:`FrameTable.to_pandas` and are declared up front
     (``meta``): the categorical columns, ``header_time`` / ``meter_time``
-    (``datetime64[us, UTC]``), ``receive_time``, ``status`` (int8), ``system_title``,
+    (``datetime64[us, UTC]``), ``receive_time``, ``timestamp`` (meter time, else
+    header time), ``status`` (int8), ``system_title``,
     ``invocation_counter`` (``Int64``), then one nullable ``Float64`` column for
     every numeric reading the profiles define (:func:`reading_columns`), or
     the ``columns`` given.  A file with a reading outside them fails its
