@@ -4,7 +4,9 @@
   signatures (parameter names, kinds and defaults), and their DecoderCore and
   TableWriter provide theirs;
 * imports between the modules of src/amsparse only point downward:
-  io/cli -> stream/batch -> decoder -> framing/APDU -> A-XDR -> spec.
+  io/cli -> stream/batch -> decoder -> framing -> APDU -> plans -> A-XDR -> spec
+  (the twin's modules per layer: _hdlc_py, _apdu_py, _layout_py/_plan_py,
+  _value_py/_cursor_py).
   Module-level imports are checked (they decide what loading a module loads);
   imports inside a function body are allowed upward only where listed.
 """
@@ -92,18 +94,23 @@ def test_selection_happens_in_one_place() -> None:
 
 # --------------------------------------------------------------------------- import direction
 
-SPEC, AXDR, FRAMING, DECODER, STREAM, TOP = range(6)
+SPEC, AXDR, PLANS, APDU, FRAMING, DECODER, STREAM, TOP = range(8)
 LAYER = {
     # spec: data model, errors, options, profiles, clocks, keys, the contract
     "_version": SPEC, "_errors": SPEC, "_model": SPEC, "_clock": SPEC, "_builtin_profiles": SPEC,
     "_profiles": SPEC, "_p1_profiles": SPEC, "_options": SPEC, "_spec": SPEC, "_backend": SPEC,
-    "_axdr": AXDR,
-    # framing and APDU wrappers: HDLC scanner, M-Bus, block transfer, ciphering
-    "_scan_py": FRAMING, "_scan_c": FRAMING, "_transport": FRAMING, "_gbt": FRAMING, "_mbus": FRAMING,
-    "_p1_crypt": FRAMING, "_security": FRAMING, "_crc": FRAMING,
+    # A-XDR: the checked reads and the value reader (the twin's _cursor_c/_value_c)
+    "_axdr": AXDR, "_cursor_py": AXDR, "_value_py": AXDR,
+    # layouts, plans and frames: elements to named, scaled readings (the twin's _layout_c/_plan_c)
+    "_layout_py": PLANS, "_plan_py": PLANS, "_pushlist_py": PLANS,
+    # the APDU: data-notification header and body (the twin's _apdu_c)
+    "_apdu_py": APDU,
+    # framing and APDU wrappers: HDLC (frame -> APDU), scanner, M-Bus, block transfer, ciphering
+    "_hdlc_py": FRAMING, "_scan_py": FRAMING, "_scan_c": FRAMING, "_transport": FRAMING, "_gbt": FRAMING,
+    "_mbus": FRAMING, "_pieces": FRAMING, "_p1_crypt": FRAMING, "_security": FRAMING, "_crc": FRAMING,
     # the decoder: both backends, their selection, amsparse.Decoder
     "_decode_py": DECODER, "_decode_c": DECODER, "_batch_py": DECODER, "_run_py": DECODER,
-    "_p1_py": DECODER, "_p1_c": DECODER, "_select": DECODER, "_decoder": DECODER, "_pushlist_py": DECODER,
+    "_p1_py": DECODER, "_p1_c": DECODER, "_select": DECODER, "_decoder": DECODER,
     # stream and batch
     "_stream": STREAM, "_stream_mbus": STREAM, "_stream_transport": STREAM, "_p1_stream": STREAM,
     "_batch": STREAM, "_chunked": STREAM, "_dataset": STREAM, "dask": STREAM, "energy": STREAM,

@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from streamrun import run
 
 import amsparse
 from amsparse import (
@@ -26,21 +27,6 @@ GOOD = [bytes.fromhex(r["hex"]) for r in TELS if r["crc_ok"] and not r["id"].sta
 BAD_CRC = [bytes.fromhex(r["hex"]) for r in TELS if r["crc_ok"] is False]
 HDLC = [bytes.fromhex(r["hex"]) for r in map(json.loads, (HERE / "corpus" / "frames.jsonl").read_text(encoding="utf-8").splitlines())
         if r and r.get("framing") == "hdlc" and r.get("list") == "list2" and not r.get("encrypted")][:6]
-
-
-def run(data: bytes, chunks: list[int] | None = None, **kw):  # type: ignore[no-untyped-def]
-    dec = StreamDecoder(**kw)
-    events = []
-    if chunks is None:
-        events += dec.feed(data)
-    else:
-        pos = 0
-        for c in chunks:
-            events += dec.feed(data[pos : pos + c])
-            pos += c
-        events += dec.feed(data[pos:])
-    events += dec.flush()
-    return dec, events
 
 
 def summary(events):  # type: ignore[no-untyped-def]

@@ -47,6 +47,7 @@ SDIST_NEEDS = [
     "MANIFEST.in",
     "tools/gen_builtin_profiles.py",
     "tools/gen_spec_pxi.py",
+    "tools/_generated.py",
     "src/amsparse/_spec.pxi",
     "src/amsparse/__init__.py",
     "src/amsparse/_version.py",

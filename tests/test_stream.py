@@ -14,6 +14,7 @@ import encoder as enc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streamrun import run
 
 import amsparse
 from amsparse import (
@@ -50,21 +51,6 @@ def _good_ids():
 GOOD = _good_ids()
 FRAMES = [bytes.fromhex(RECS[i]["hex"]) for i in GOOD]
 SMALL = sorted(FRAMES, key=len)[:12]  # short frames for the byte-by-byte property tests
-
-
-def run(data, chunks=None, **kw):
-    dec = StreamDecoder(**kw)
-    events = []
-    if chunks is None:
-        events += dec.feed(data)
-    else:
-        pos = 0
-        for c in chunks:
-            events += dec.feed(data[pos:pos + c])
-            pos += c
-        events += dec.feed(data[pos:])
-    events += dec.flush()
-    return dec, events
 
 
 def normalize(events):

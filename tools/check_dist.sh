@@ -121,7 +121,7 @@ step "sdist contents"
 tar -tzf "$SDIST" | sed "s#^amsparse-$VERSION/##" | grep -v -e '/$' -e '^$' | sort >"$WORK/sdist.txt"
 need_sdist=(
     PKG-INFO pyproject.toml setup.py README.md CHANGELOG.md MANIFEST.in
-    tools/gen_builtin_profiles.py
+    tools/gen_builtin_profiles.py tools/_generated.py
     src/amsparse/__init__.py src/amsparse/_decode_py.py src/amsparse/_select.py
     src/amsparse/_version.py src/amsparse/_builtin_profiles.py src/amsparse/py.typed
     src/amsparse/data/sample.hex tests/conftest.py

@@ -22,6 +22,9 @@ except ModuleNotFoundError:  # Python 3.10 build environments
     import tomli as tomllib  # type: ignore[no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # the shared write-or-check step
+from _generated import write_or_check
+
 PROFILES = ROOT / "vendor_profiles"
 TARGET = ROOT / "src" / "amsparse" / "_builtin_profiles.py"
 
@@ -49,16 +52,8 @@ def render(root: Path = PROFILES) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET} is stale: run python tools/gen_builtin_profiles.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    return write_or_check(TARGET, render(), "--check" in argv,
+                          f"{TARGET} is stale: run python tools/gen_builtin_profiles.py")
 
 
 if __name__ == "__main__":

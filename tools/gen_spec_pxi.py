@@ -19,6 +19,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # the shared write-or-check step
+from _generated import write_or_check
+
 SOURCE = ROOT / "src" / "amsparse" / "_spec.py"
 TARGET = ROOT / "src" / "amsparse" / "_spec.pxi"
 
@@ -78,15 +81,8 @@ def render(path: Path = SOURCE) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python tools/gen_spec_pxi.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    return write_or_check(TARGET, render(), "--check" in argv,
+                          f"{TARGET.relative_to(ROOT)} is stale: run python tools/gen_spec_pxi.py")
 
 
 if __name__ == "__main__":

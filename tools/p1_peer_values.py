@@ -26,6 +26,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))  # the shared write-or-check step
+from _generated import write_or_check
+
 CORPUS = ROOT / "tests" / "corpus" / "telegrams.jsonl"
 TARGET = ROOT / "tests" / "corpus" / "telegrams_peer.json"
 
@@ -102,15 +105,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET} is stale: run python tools/p1_peer_values.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    return write_or_check(TARGET, render(), "--check" in argv, f"{TARGET} is stale: run python tools/p1_peer_values.py")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._decode_py import DecoderCore, _decode_hdlc, _decode_one
+from ._decode_py import DecoderCore, _decode_one
 from ._errors import DecodeError, as_decode_error
+from ._hdlc_py import _decode_hdlc
 from ._scan_py import scan
 
 __all__ = ["TableWriter"]

@@ -18,15 +18,19 @@ import re
 import sys
 from typing import Any
 
+from ._axdr import read_length
 from ._cli_io import EXIT_NO_FRAMES, EXIT_OK, add_decoder_options, decoder_kw, err, guarded
+from ._spec import AXDR, Tag
 
-_TAGS = {
-    0x00: ("null-data", 0), 0x03: ("boolean", 1), 0x05: ("double-long", 4), 0x06: ("double-long-unsigned", 4),
-    0x0F: ("integer", 1), 0x10: ("long", 2), 0x11: ("unsigned", 1), 0x12: ("long-unsigned", 2),
-    0x14: ("long64", 8), 0x15: ("long64-unsigned", 8), 0x16: ("enum", 1), 0x17: ("float32", 4),
-    0x18: ("float64", 8), 0x0D: ("bcd", 1), 0x19: ("date-time", 12), 0x1A: ("date", 5), 0x1B: ("time", 4),
+_NAMES = {
+    0x00: "null-data", 0x03: "boolean", 0x05: "double-long", 0x06: "double-long-unsigned",
+    0x0F: "integer", 0x10: "long", 0x11: "unsigned", 0x12: "long-unsigned",
+    0x14: "long64", 0x15: "long64-unsigned", 0x16: "enum", 0x17: "float32",
+    0x18: "float64", 0x0D: "bcd", 0x19: "date-time", 0x1A: "date", 0x1B: "time",
 }
-_SIGNED = {0x05, 0x0F, 0x10, 0x14}
+# fixed-size tags: (name, width); widths and signs from the shared spec table
+_TAGS = {t: (name, AXDR[Tag(t)][0]) for t, name in _NAMES.items()}
+_SIGNED = {int(t) for t, (_w, signed, kind) in AXDR.items() if kind == "int" and signed}
 _VAR = {0x09: "octet-string", 0x0A: "visible-string", 0x0C: "utf8-string", 0x04: "bit-string"}
 _UNITS = {27: "W", 28: "VA", 29: "var", 30: "Wh", 31: "VAh", 32: "varh", 33: "A", 35: "V", 44: "Hz", 56: "%"}
 _MAX_LINES = 2000
@@ -115,13 +119,10 @@ class _Walker:
     def length(self, pos: int, end: int) -> tuple[int, int]:
         if pos >= end:
             raise ValueError("input ends inside a length")
-        first = self.b[pos]
-        if first < 0x80:
-            return first, pos + 1
-        k = first & 0x7F
-        if k == 0 or k > 4 or pos + 1 + k > end:
-            raise ValueError(f"bad length byte 0x{first:02X}")
-        return int.from_bytes(self.b[pos + 1 : pos + 1 + k], "big"), pos + 1 + k
+        got = read_length(self.b, pos, end)
+        if got is None:
+            raise ValueError(f"bad length byte 0x{self.b[pos]:02X}")
+        return got
 
     def value(self, pos: int, end: int, depth: int, label: str) -> tuple[int, Any]:
         b = self.b

@@ -9,7 +9,7 @@ and profile resolution mirror the twin function for function and run with
 Cython's bounds checks switched back on, because they index Python
 containers.
 
-The reference is ``_decode_py.py``: when the two disagree, this file is wrong.
+The reference is ``_decode_py.py`` (and its layer modules): when the two disagree, this file is wrong.
 """
 
 cimport cython

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ._axdr import read_length
 from ._errors import BlockTransferError
+from ._pieces import Pieces
 
 __all__ = ["BlockAssembler", "MAX_MESSAGE", "join_blocks", "read_block"]
 
@@ -38,26 +39,21 @@ def read_block(data: bytes, pos: int, end: int) -> tuple[bool, int, int, int]:
     return bool(ctl & 0x80), number, p, p + length
 
 
-class BlockAssembler:
+class BlockAssembler(Pieces):
     """Joins blocks fed one by one (one per HDLC frame or M-Bus message);
     memory is bounded by ``max_size``."""
 
-    __slots__ = ("parts", "expect", "size", "max_size")
+    __slots__ = ("expect",)
+    what = "general-block-transfer message"
+    error = BlockTransferError
 
     def __init__(self, max_size: int = MAX_MESSAGE) -> None:
-        self.parts: list[bytes] = []
+        super().__init__(max_size)
         self.expect = 1
-        self.size = 0
-        self.max_size = max_size
-
-    @property
-    def pending(self) -> int:
-        return self.size
 
     def reset(self) -> None:
-        self.parts = []
+        super().reset()
         self.expect = 1
-        self.size = 0
 
     def feed(self, data: bytes, pos: int, end: int) -> bytes | None:
         """Add the block(s) in ``data[pos:end]``; the message when complete."""
@@ -80,21 +76,14 @@ class BlockAssembler:
                 why = "repeated" if number < expect else "out of order (a block is missing)"
                 raise BlockTransferError(
                     f"general-block-transfer block {number} where block {expect} was due: {why}", pos)
-            self.size += re - rs
-            if self.size > self.max_size:
-                self.reset()
-                raise BlockTransferError(
-                    f"general-block-transfer message grows past {self.max_size} bytes", pos)
-            self.parts.append(bytes(data[rs:re]))
+            self.add(data, rs, re, pos)
             self.expect += 1
             pos = re
             if last:
                 if pos != end:
                     self.reset()
                     raise BlockTransferError(f"{end - pos} bytes after the last general-block-transfer block", pos)
-                message = b"".join(self.parts)
-                self.reset()
-                return message
+                return self.join()
         return None
 
 

@@ -17,7 +17,7 @@ cdef inline object _obis_int(object raw):
 @cython.boundscheck(True)
 @cython.wraparound(True)
 cdef tuple _flatten(int tag, object val):
-    """See ``_decode_py._flatten``: ``(layout, elements)``, elements are
+    """See ``_layout_py._flatten``: ``(layout, elements)``, elements are
     ``(obis_or_-1, tag, value, scaler_or_None, unit_or_None)``."""
     cdef list items, out, v, sv
     cdef Py_ssize_t n, i, start, rest

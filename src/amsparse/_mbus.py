@@ -20,6 +20,7 @@ checksum hold, ``L + 256`` is tried: the stop byte and the checksum decide.
 from __future__ import annotations
 
 from ._errors import ChecksumError, FrameError, IncompleteFrameError
+from ._pieces import Pieces
 
 __all__ = ["MBusAssembler", "join_segments", "parse_long"]
 
@@ -78,25 +79,20 @@ def parse_long(data: bytes | bytearray, pos: int, n: int, wait: bool = False) ->
     return pos + 4 + length + 2, data[pos + 4], data[pos + 5], ci, pos + 9, pos + 4 + length
 
 
-class MBusAssembler:
+class MBusAssembler(Pieces):
     """Joins DLMS transport segments fed one frame at a time; bounded memory."""
 
-    __slots__ = ("parts", "seq", "size", "max_size")
+    __slots__ = ("seq",)
+    what = "M-Bus DLMS message"
+    error = FrameError
 
     def __init__(self, max_size: int = MAX_MESSAGE) -> None:
-        self.parts: list[bytes] = []
+        super().__init__(max_size)
         self.seq = 0
-        self.size = 0
-        self.max_size = max_size
-
-    @property
-    def pending(self) -> int:
-        return self.size
 
     def reset(self) -> None:
-        self.parts = []
+        super().reset()
         self.seq = 0
-        self.size = 0
 
     def feed(self, data: bytes, ci: int, start: int, end: int) -> bytes | None:
         seq = ci & 0x0F
@@ -106,16 +102,10 @@ class MBusAssembler:
             raise FrameError(
                 f"M-Bus DLMS segment {seq} where segment {expect} was due (a segment is missing or repeated)",
                 start - 3)
-        self.size += end - start
-        if self.size > self.max_size:
-            self.reset()
-            raise FrameError(f"M-Bus DLMS message grows past {self.max_size} bytes", start)
-        self.parts.append(bytes(data[start:end]))
+        self.add(data, start, end, start)
         self.seq = (seq + 1) & 0x0F
         if ci & 0x10:
-            message = b"".join(self.parts)
-            self.reset()
-            return message
+            return self.join()
         return None
 
 

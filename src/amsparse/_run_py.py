@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._decode_py import DecoderCore, _decode_hdlc
+from ._decode_py import DecoderCore
+from ._hdlc_py import _decode_hdlc
 
 __all__ = ["decode_run"]
 
