@@ -96,7 +96,7 @@ SPEC, AXDR, FRAMING, DECODER, STREAM, TOP = range(6)
 LAYER = {
     # spec: data model, errors, options, profiles, clocks, keys, the contract
     "_version": SPEC, "_errors": SPEC, "_model": SPEC, "_clock": SPEC, "_builtin_profiles": SPEC,
-    "_profiles": SPEC, "_p1_profiles": SPEC, "_options": SPEC, "_spec": SPEC, "_backend": SPEC,
+    "_profiles": SPEC, "_profile_detect": SPEC, "_p1_profiles": SPEC, "_options": SPEC, "_spec": SPEC, "_backend": SPEC,
     "_axdr": AXDR,
     # framing and APDU wrappers: HDLC scanner, M-Bus, block transfer, ciphering
     "_scan_py": FRAMING, "_scan_c": FRAMING, "_transport": FRAMING, "_gbt": FRAMING, "_mbus": FRAMING,
