@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ._errors import ProfileError
-from ._profile_detect import _first_value_pattern
 from ._model import ObisCode, Unit
+from ._profile_detect import _first_value_pattern
 from ._spec import (
     CLOCK_DEVIATION,
     CLOCK_LOCAL,
