@@ -42,7 +42,7 @@ def _apdus() -> dict[str, tuple[bytes, str]]:
     return {
         "self-describing": (note(E.self_describing(entries, values)), "landis-gyr-pushlist"),
         "triples": (note(E.triples([E.octet_string(clock)], triples, [E.octet_string(b"181220000009")])),
-                    "kaifa-ma309-at"),
+                    "at-evn-netz-noe"),
         "value-only": (note(E.structure(lg)), "landis-gyr-e450-at"),
     }
 

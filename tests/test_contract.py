@@ -98,7 +98,7 @@ SPEC, AXDR, PLANS, APDU, FRAMING, DECODER, STREAM, TOP = range(8)
 LAYER = {
     # spec: data model, errors, options, profiles, clocks, keys, the contract
     "_version": SPEC, "_errors": SPEC, "_model": SPEC, "_clock": SPEC, "_builtin_profiles": SPEC,
-    "_profiles": SPEC, "_p1_profiles": SPEC, "_options": SPEC, "_spec": SPEC, "_backend": SPEC,
+    "_profiles": SPEC, "_profile_detect": SPEC, "_p1_profiles": SPEC, "_options": SPEC, "_spec": SPEC, "_backend": SPEC,
     # A-XDR: the checked reads and the value reader (the twin's _cursor_c/_value_c)
     "_axdr": AXDR, "_cursor_py": AXDR, "_value_py": AXDR,
     # layouts, plans and frames: elements to named, scaled readings (the twin's _layout_c/_plan_c)

@@ -68,7 +68,7 @@ def test_good_frame_decodes(impl, fid: str) -> None:
     vendor_profiles = {
         "Aidon": {"aidon-v0001", "aidon-se", "no-han-list1"},
         "Kaifa": {"kaifa-kfm001", "kaifa-kfm001-se"},
-        "Kamstrup": {"kamstrup-v0001", "kamstrup-omnipower-dk"},
+        "Kamstrup": {"kamstrup-v0001", "kamstrup-omnipower"},
         # E350 list 1 copies Aidon's bytes and HDLC addressing: no vendor can be named
         "Landis+Gyr": {"landis-gyr-embriq-v1-1", "no-han-list1"},
     }[r["vendor"]]

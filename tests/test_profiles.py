@@ -46,11 +46,14 @@ SHIPPED = {
     "kamstrup-v0001": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Oslo"),
     "kamstrup-v0001-se": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Stockholm"),
     "landis-gyr-embriq-v1-1": ("Landis+Gyr", LAYOUT_OBIS, CLOCK_LOCAL, "Europe/Oslo"),
-    "kamstrup-omnipower-dk": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Copenhagen"),
+    "kamstrup-omnipower": ("Kamstrup", LAYOUT_OBIS, CLOCK_STANDARD, "Europe/Copenhagen"),
     "landis-gyr-pushlist": ("Landis+Gyr", LAYOUT_PUSHLIST, CLOCK_DEVIATION, "Europe/Zurich"),
     "landis-gyr-e450-at": ("Landis+Gyr", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
-    "kaifa-ma309-at": ("Kaifa", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Vienna"),
+    "at-evn-netz-noe": ("Kaifa/Sagemcom", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Vienna"),
     "iskraemeco-am550-at": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Vienna"),
+    "iskraemeco-am550-si": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Ljubljana"),
+    "iskraemeco-am550-si-energy": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Ljubljana"),
+    "iskraemeco-ie5-hr": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Zagreb"),
 }
 
 
@@ -89,7 +92,7 @@ def test_builtin_profile_tables() -> None:
     assert kfm.scalers[kfm.field_index("voltage_l1")] == -1
     assert ps.by_version["KFM_001"][0].id in {"kaifa-kfm001", "kaifa-kfm001-se"}
     # -se never auto; the Danish list by its element count (65), after the Norwegian profile
-    assert [p.id for p in ps.by_version["Kamstrup_V0001"]] == ["kamstrup-v0001", "kamstrup-omnipower-dk"]
+    assert [p.id for p in ps.by_version["Kamstrup_V0001"]] == ["kamstrup-v0001", "kamstrup-omnipower"]
 
 
 def _load_generator():  # type: ignore[no-untyped-def]

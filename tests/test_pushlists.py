@@ -88,7 +88,7 @@ def _phys(f: amsparse.Frame) -> None:
 def test_kaifa_ma309_triples_match_the_asserted_values(impl) -> None:
     rec = RECS["kfm-other-04"]
     f = _decode(impl, "kfm-other-04")
-    assert f.profile_id == "kaifa-ma309-at" and f.list_name == "evn"
+    assert f.profile_id == "at-evn-netz-noe" and f.list_name == "evn"
     assert rec["expected"]
     for text, want in rec["expected"].items():
         got = f.value(ObisCode.parse(text))
@@ -197,7 +197,7 @@ def test_kamstrup_omnipower_dk_list(both, rid: str) -> None:
     data = bytes.fromhex(rec["hex"])
     kw = {"keys": Keys(rec["key_hex"], rec.get("auth_key_hex"))} if rec.get("key_hex") else {}
     c, p = (impl.decode_frame(data, **kw) if data[0] == 0x7E else impl.decode_apdu(data, **kw) for impl in both)
-    assert c == p and c.profile_id == "kamstrup-omnipower-dk" and c.list_name == "dk"
+    assert c == p and c.profile_id == "kamstrup-omnipower" and c.list_name == "dk"
     f = c
     for d in ("import", "export"):
         total = f.value(f"active_energy_{d}")
@@ -287,7 +287,7 @@ TRIPLES = [
 def test_triples_detection_and_bare_values(impl) -> None:
     body = _triples_body([E.octet_string(CLOCK)], [E.octet_string(b"181220000010")])
     f = impl.decode_apdu(_apdu(body))
-    assert f.profile_id == "kaifa-ma309-at" and f.meter_id == "181220000010"
+    assert f.profile_id == "at-evn-netz-noe" and f.meter_id == "181220000010"
     assert f.value("voltage_l2") == pytest.approx(230.1) and f.value("current_l1") == pytest.approx(1.23)
     assert f.value("power_factor") == pytest.approx(0.998) and f.value("active_energy_import") == 12937
     # deviation unspecified (80 00): local wall time of the profile zone, Vienna (CET in January)
@@ -305,7 +305,7 @@ def test_triples_detection_and_bare_values(impl) -> None:
     # an explicit profile whose 35-element list names 2 bare values, given 5: refused
     body = _triples_body([E.octet_string(CLOCK)], [E.octet_string(b"%d" % i) for i in range(4)], 10)
     with pytest.raises(amsparse.ProfileMismatchError, match="names 2 values"):
-        impl.decode_apdu(_apdu(body), profile="kaifa-ma309-at")
+        impl.decode_apdu(_apdu(body), profile="at-evn-netz-noe")
 
 
 def test_value_only_detection_is_by_exact_types(impl) -> None:

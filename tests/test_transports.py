@@ -447,7 +447,7 @@ def test_stream_mbus(framing: str) -> None:
     kinds = [(type(e).__name__, type(getattr(e, "error", None)).__name__) for e in events]
     assert kinds[:3] == [
         ("BytesDiscarded", "NoneType"),          # ack + short frame: no data
-        ("FrameDecoded", "NoneType"),            # decrypted: Kaifa MA309M triples (kaifa-ma309-at)
+        ("FrameDecoded", "NoneType"),            # decrypted: Kaifa MA309M triples (at-evn-netz-noe)
         ("FrameRejected", "KeyRequiredError"),   # Sagemcom (L = 01 quirk), no key for its title
     ]
     assert {k for k, _ in kinds[3:]} == {"BytesDiscarded"}  # noise, a message cut short at flush

@@ -33,7 +33,7 @@ import sys
 from importlib import resources
 from typing import Any, BinaryIO, Iterable, Iterator, TextIO
 
-from . import BACKEND, __version__, _cli_keys, _options
+from . import BACKEND, __version__, _cli_framing, _cli_keys, _options
 from ._errors import ProfileError, as_decode_error
 from ._model import CosemDate, CosemDateTime, CosemTime, Frame
 from ._profiles import ProfileSet, builtin_profiles, load_profiles
@@ -345,6 +345,7 @@ def _main(argv: list[str] | None) -> int:
                    help="load extra profile files or folders (repeatable)")
     d.add_argument("--tz", help="time zone for clocks without a UTC offset (default: the profile's)")
     _cli_keys.add_arguments(d)
+    _cli_framing.add_argument(d)
     from . import _cli_convert, _cli_diagnose, _cli_io, _cli_replay, _cli_report
 
     for mod in (_cli_io, _cli_replay, _cli_convert, _cli_diagnose):
@@ -394,7 +395,7 @@ def _decode(args: argparse.Namespace, profiles: ProfileSet, kw: dict[str, Any], 
                   f"Kamstrup and Landis+Gyr meters; {BACKEND} backend).\n"
                   "Pass a hex string, a file or - to decode your own.\n\n")
     if fh is not None:
-        items: Iterable[tuple[str, Any]] = _events(fh, label, profiles, kw)
+        items: Iterable[tuple[str, Any]] = _events(fh, label, profiles, _cli_framing.apply(args, dict(kw)))
     else:
         items = units
     ok = bad = skipped = 0

@@ -27,6 +27,7 @@ import sys
 import time
 from typing import Any, Iterator
 
+from . import _cli_framing
 from ._cli_io import EXIT_NO_FRAMES, EXIT_OK, EXIT_USAGE, add_decoder_options, decoder_kw, err, guarded
 
 _META = ("profile_id", "list_name", "list_version", "meter_id", "meter_type")
@@ -53,6 +54,7 @@ def add_parser(sub: Any) -> None:
                      help="show progress on stderr (default: only when stderr is a terminal)")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="no progress line")
     add_decoder_options(p)
+    _cli_framing.add_argument(p)
     p.set_defaults(run=guarded(run))
 
 
@@ -126,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         from ._cli_dataset import run_dataset
 
+        if args.framing != "hdlc":
+            err("--framing applies to .parquet, .csv and .jsonl outputs; a dataset directory reads HDLC")
+            return EXIT_USAGE
         return run_dataset(args)
     if ext == ".parquet":
         from .io._core import need
@@ -133,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
         need("pyarrow", "arrow", "writing Parquet")
     kw = decoder_kw(args)
     profiles = kw.pop("profiles", None)
+    framed = _cli_framing.apply(args, dict(kw))  # raw captures; hex lines are single frames
     total_bytes = sum(os.path.getsize(p) for p in args.captures)
     prog = _Progress(total_bytes, "decoding", args.progress if args.progress is not None or total_bytes > (1 << 20) else False)
     tables: list[tuple[str, Any]] = []
@@ -141,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         with open(path, "rb") as fh:
             data = fh.read()
         pieces, is_hex = load_capture(data)
-        table = decode_batch(pieces if is_hex else data, profiles, **kw)
+        table = decode_batch(pieces, profiles, **kw) if is_hex else decode_batch(data, profiles, **framed)
         tables.append((path, table))
         done += len(data)
         prog.update(done)

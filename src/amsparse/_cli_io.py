@@ -155,18 +155,19 @@ def add_parser(sub: Any) -> None:
                    "figures: the last hour's use, the month's capacity step and what the current hour may "
                    "still use, open voltage events; with --json as a \"report\" object on each line")
     add_decoder_options(p)
-    from . import _cli_keys
+    from . import _cli_framing, _cli_keys
 
     _cli_keys.add_arguments(p)  # --key, --auth-key, --keys FILE.toml, --require-authentication
     from . import _cli_readout
 
     _cli_readout.add_argument(p)  # -o FILE: the frames with their receive times
+    _cli_framing.add_argument(p)
     p.set_defaults(run=guarded(run))
 
 
 def _open_options(args: argparse.Namespace) -> dict[str, Any]:
     opts = decoder_kw(args)
-    from . import _cli_keys
+    from . import _cli_framing, _cli_keys
 
     keys = _cli_keys.keys_from_args(args)
     if keys:
@@ -179,6 +180,7 @@ def _open_options(args: argparse.Namespace) -> dict[str, Any]:
         opts["baudrate"] = args.baudrate
     if args.parity:
         opts["parity"] = args.parity
+    _cli_framing.apply(args, opts)
     if args.idle_timeout:
         opts["idle_timeout"] = args.idle_timeout
     opts.update(

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ._errors import ProfileError
 from ._model import ObisCode, Unit
+from ._profile_detect import _first_value_pattern
 from ._spec import (
     CLOCK_DEVIATION,
     CLOCK_LOCAL,
@@ -78,7 +79,7 @@ class CompiledProfile:
         "id", "vendor", "description", "country", "timezone", "clock_policy", "layout",
         "list_versions", "hdlc_sources", "lists", "names", "obis", "units", "scalers",
         "kinds", "by_obis", "by_cde", "overrides", "source", "data",
-        "detect_obis", "detect_first", "detect_ldn", "list_types",
+        "detect_obis", "detect_first", "detect_ldn", "list_types", "detect_pattern",
     )
 
     id: str
@@ -105,6 +106,7 @@ class CompiledProfile:
     detect_first: int                  # detect.first_value_obis (48-bit int) or -1
     detect_ldn: str | None             # detect.logical_device_name prefix (pushlist layout)
     list_types: dict[int, tuple[int, ...]]  # element count -> A-XDR tags (positional lists)
+    detect_pattern: Any                # detect.first_value_pattern: re.Pattern or None
 
     def __repr__(self) -> str:
         return f"<CompiledProfile {self.id!r} ({self.vendor}) from {self.source}>"
@@ -212,7 +214,8 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
     _opt(clock, "notes", str, "", src, "clock.")
 
     detect = _opt(data, "detect", dict, {}, src, "")
-    _check_keys(detect, ("hdlc_source", "obis", "first_value_obis", "logical_device_name"), src, "detect.")
+    _check_keys(detect, ("hdlc_source", "obis", "first_value_obis", "logical_device_name",
+                         "first_value_pattern"), src, "detect.")
     sources = _opt(detect, "hdlc_source", list, [], src, "detect.")
     p.hdlc_sources = tuple(_hex_address(s, src, f"detect.hdlc_source[{i}]") for i, s in enumerate(sources))
     codes = _opt(detect, "obis", list, [], src, "detect.")
@@ -225,6 +228,7 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
                            "(a non-empty prefix)", src, "detect.logical_device_name")
     if p.detect_first >= 0 and p.layout != LAYOUT_POSITIONAL:
         raise ProfileError("first_value_obis is for positional profiles", src, "detect.first_value_obis")
+    p.detect_pattern = _first_value_pattern(detect, p.layout, src)  # _profile_detect
 
     # -- objects -------------------------------------------------------------------
     objects = _req(data, "objects", dict, src, "")

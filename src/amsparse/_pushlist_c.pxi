@@ -10,6 +10,7 @@
 # this is written for clarity, over Python objects.
 
 from ._pushlist_py import settle as _pl_settle
+from ._pushlist_py import flatten_more as _pl_flatten_more
 from ._spec import LAYOUT_PUSHLIST as _P_LAYOUT_PUSHLIST
 
 cdef object _LAYOUT_PUSHLIST_OBJ = _P_LAYOUT_PUSHLIST
@@ -133,4 +134,5 @@ cdef tuple _flatten_pushlist(int tag, object val):
     out = _pl_triples(items)
     if out is not None:
         return (_LAYOUT_OBIS_OBJ, out)
-    return None
+    # rarer shapes (six-element capture objects, named structures): shared code
+    return _pl_flatten_more(tag, val)

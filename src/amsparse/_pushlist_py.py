@@ -35,10 +35,11 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import ProfileMismatchError
+from ._profile_detect import first_value_matches
 from ._profiles import CompiledProfile, ProfileSet
 from ._spec import LAYOUT_OBIS, LAYOUT_POSITIONAL, LAYOUT_PUSHLIST
 
-__all__ = ["detect_profile", "flatten_pushlist", "settle"]
+__all__ = ["detect_profile", "flatten_more", "flatten_pushlist", "settle"]
 
 T_NULL = 0x00
 T_ARRAY = 0x01
@@ -65,10 +66,14 @@ def _is_scaler_unit(item: tuple[int, Any]) -> bool:
 
 def _descriptor(item: tuple[int, Any]) -> tuple[int, int, int, int] | None:
     t, v = item
-    if t != T_STRUCT or len(v) != 4:
+    if t != T_STRUCT or len(v) not in (4, 6):
         return None
-    (ct, cid), (lt, ln), (at, attr), (dt, di) = v
+    (ct, cid), (lt, ln), (at, attr), (dt, di) = v[:4]
     if ct != T_U16 or lt != T_OCTETS or len(ln) != 6 or at != T_I8 or dt != T_U16:
+        return None
+    if len(v) == 6 and (v[4][0] != T_STRUCT or v[5][0] != T_ARRAY):
+        # the six-element capture-object form (Energomera): ..., restriction
+        # {type enum, value}, columns array; only the first four name the value
         return None
     return cid, int.from_bytes(ln, "big"), attr, di
 
@@ -131,6 +136,58 @@ def _triples(items: list) -> list | None:  # type: ignore[type-arg]
     return out
 
 
+def _named_structs(items: list) -> list | None:  # type: ignore[type-arg]
+    """A structure whose every value is named in place (Kaifa MA309M for Salzburg
+    Netz / Vorarlberg): ``{OBIS, value}`` and ``{OBIS, value, {scaler, unit}}``
+    structures, and ``OBIS code, value`` pairs written flat (the clock first).
+    At least two nested structures, and nothing left unnamed, or None."""
+    n = len(items)
+    out = []
+    nested = 0
+    i = 0
+    while i < n:
+        t, v = items[i]
+        if _is_obis(items[i]):
+            if i + 1 >= n:
+                return None
+            vt, vv = items[i + 1]
+            if vt in (T_ARRAY, T_STRUCT) or _is_obis(items[i + 1]):
+                return None
+            out.append((int.from_bytes(v, "big"), vt, vv, None, None))
+            i += 2
+            continue
+        if t != T_STRUCT or len(v) not in (2, 3) or not _is_obis(v[0]):
+            return None
+        vt, vv = v[1]
+        if vt in (T_ARRAY, T_STRUCT):
+            return None
+        if len(v) == 3:
+            if not _is_scaler_unit(v[2]):
+                return None
+            out.append((int.from_bytes(v[0][1], "big"), vt, vv, v[2][1][0][1], v[2][1][1][1]))
+        else:
+            out.append((int.from_bytes(v[0][1], "big"), vt, vv, None, None))
+        nested += 1
+        i += 1
+    return out if nested >= 2 else None
+
+
+def flatten_more(tag: int, val: Any) -> tuple[int, list] | None:  # type: ignore[type-arg]
+    """The body shapes both backends read with this shared code after their own
+    self-describing and triples readers found nothing: the six-element
+    capture-object form of a self-describing list, and structures of named
+    values.  ``(layout, elements)`` or None."""
+    if tag != T_STRUCT or len(val) < 2:
+        return None
+    out = _self_describing(val)
+    if out is not None:
+        return LAYOUT_PUSHLIST, out
+    out = _named_structs(val)
+    if out is not None:
+        return LAYOUT_OBIS, out
+    return None
+
+
 def flatten_pushlist(tag: int, val: Any) -> tuple[int, list] | None:  # type: ignore[type-arg]
     """``(layout, elements)`` for a self-describing or triples body, else None
     (the backend's ``_flatten`` then reads the Nordic shapes)."""
@@ -142,7 +199,7 @@ def flatten_pushlist(tag: int, val: Any) -> tuple[int, list] | None:  # type: ig
     out = _triples(val)
     if out is not None:
         return LAYOUT_OBIS, out
-    return None
+    return flatten_more(tag, val)
 
 
 # --------------------------------------------------------------------------- shared
@@ -192,6 +249,8 @@ def detect_profile(
                 t, v = elements[0][1], elements[0][2]
                 if not (t == T_OCTETS and len(v) == 6 and int.from_bytes(v, "big") == p.detect_first):
                     continue
+            if p.detect_pattern is not None and not first_value_matches(p.detect_pattern, elements[0]):
+                continue
             return p
         if codes is None:
             codes = {el[0] for el in elements if el[0] >= 0}

@@ -319,7 +319,7 @@ def _event_filter(events: Any) -> frozenset[type] | None:
 
 def decoder_kwargs(
     profiles: Any = None, profile: Any = None, tz: str | None = None, keys: Any = None,
-    max_frame_size: int | None = None, require_authentication: bool = False,
+    max_frame_size: int | None = None, require_authentication: bool = False, framing: str = "hdlc",
 ) -> dict[str, Any]:
     """Keyword arguments for :class:`StreamDecoder` (``keys``: one
     :class:`amsparse.Keys` or several, for ciphered pushes; docs/security.md)."""
@@ -330,6 +330,8 @@ def decoder_kwargs(
         kw["keys"] = keys
     if require_authentication:
         kw["require_authentication"] = True
+    if framing != "hdlc":
+        kw["framing"] = framing
     # fail now on a bad profile id or bad keys (ValueError, TypeError), not at the first frame
     StreamDecoder(**kw)
     return kw
@@ -351,6 +353,7 @@ class ReaderBase:
         tz: str | None = None,
         keys: Any = None,
         require_authentication: bool = False,
+        framing: str = "hdlc",
         reconnect: bool = True,
         retry_initial: bool = False,
         max_retries: int | None = None,
@@ -365,7 +368,8 @@ class ReaderBase:
 
         self.target = parse_url(url, **url_options)
         self.session = Session(
-            self.target, decoder_kwargs(profiles, profile, tz, keys, require_authentication=require_authentication), events=events,
+            self.target, decoder_kwargs(profiles, profile, tz, keys, require_authentication=require_authentication,
+                                        framing=framing), events=events,
             backoff=backoff, max_backoff=max_backoff, detect_timeout=detect_timeout,
         )
         self.reconnect = reconnect and self.target.kind != "file"
