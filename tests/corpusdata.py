@@ -95,3 +95,25 @@ def telegrams(framing: str = "p1") -> list[dict[str, Any]]:
     if not out:
         raise CorpusError(f"{TELEGRAMS} holds no telegram of framing {framing!r}")
     return out
+
+
+def hdlc_pieces(data: bytes) -> list[bytes]:
+    """A capture of back-to-back HDLC frames split by each frame's own length
+    field (format type 0xA, 11-bit length), independently of the decoder."""
+    out, pos = [], 0
+    while pos < len(data):
+        n = (((data[pos + 1] & 0x07) << 8) | data[pos + 2]) + 2
+        out.append(data[pos : pos + n])
+        pos += n
+    return out
+
+
+def hdlc_info(frame: bytes) -> bytes:
+    """Information field of one HDLC frame, found by walking the header here
+    (addresses end at the byte with bit 0 set), not by the decoder."""
+    pos = 3
+    for _ in range(2):
+        while not frame[pos] & 1:
+            pos += 1
+        pos += 1
+    return frame[pos + 3 : -3]  # control, HCS ... FCS, flag

@@ -28,30 +28,12 @@ PUSH_CAPTURES = ["kfm-other-04", "isk-other-14", "isk-other-20", "lg-other-01", 
 LLC = b"\xe6\xe7\x00"
 
 
-def _pieces(data: bytes) -> list[bytes]:
-    out, pos = [], 0
-    while pos < len(data):
-        n = (((data[pos + 1] & 0x07) << 8) | data[pos + 2]) + 2
-        out.append(data[pos : pos + n])
-        pos += n
-    return out
-
-
-def _info(frame: bytes) -> bytes:
-    pos = 3
-    for _ in range(2):
-        while not frame[pos] & 1:
-            pos += 1
-        pos += 1
-    return frame[pos + 3 : -3]
-
-
 def _decode(impl, rid: str):  # type: ignore[no-untyped-def]
     rec = RECS[rid]
     keys = Keys(rec["key_hex"], rec.get("auth_key_hex"))
     data = bytes.fromhex(rec["hex"])
-    if rec["framing"] == "hdlc" and len(_pieces(data)) > 1:  # GBT blocks over several frames
-        infos = [_info(p) for p in _pieces(data)]
+    if rec["framing"] == "hdlc" and len(corpusdata.hdlc_pieces(data)) > 1:  # GBT blocks over several frames
+        infos = [corpusdata.hdlc_info(p) for p in corpusdata.hdlc_pieces(data)]
         return impl.decode_apdu(b"".join(i[3:] if i[:3] == LLC else i for i in infos), keys=keys)
     return impl.decode_frame(data, keys=keys)
 

@@ -30,26 +30,6 @@ RECS = corpusdata.by_id()
 LLC = b"\xe6\xe7\x00"
 
 
-def _hdlc_pieces(data: bytes) -> list[bytes]:
-    out, pos = [], 0
-    while pos < len(data):
-        n = (((data[pos + 1] & 0x07) << 8) | data[pos + 2]) + 2
-        out.append(data[pos : pos + n])
-        pos += n
-    return out
-
-
-def _info(frame: bytes) -> bytes:
-    """Information field of one HDLC frame, found by walking the header here
-    (addresses end at the byte with bit 0 set), not by the decoder."""
-    pos = 3
-    for _ in range(2):
-        while not frame[pos] & 1:
-            pos += 1
-        pos += 1
-    return frame[pos + 3 : -3]  # control, HCS ... FCS, flag
-
-
 def _keys(rec: dict, auth: bool = True) -> Keys:
     return Keys(rec["key_hex"], rec.get("auth_key_hex") if auth else None)
 
@@ -58,8 +38,8 @@ def _input(rec: dict) -> bytes:
     """What one decode_frame/decode_apdu call takes for this capture: the bytes
     as published, or for a multi-frame GBT push the blocks of its frames."""
     data = bytes.fromhex(rec["hex"])
-    if rec["framing"] == "hdlc" and len(_hdlc_pieces(data)) > 1:
-        infos = [_info(p) for p in _hdlc_pieces(data)]
+    if rec["framing"] == "hdlc" and len(corpusdata.hdlc_pieces(data)) > 1:
+        infos = [corpusdata.hdlc_info(p) for p in corpusdata.hdlc_pieces(data)]
         return b"".join(i[3:] if i[:3] == LLC else i for i in infos)
     return data
 
@@ -81,7 +61,7 @@ def _plain(rec: dict) -> bytes:
         from amsparse._mbus import join_segments
         data = join_segments(data)
     elif data[0] == 0x7E:
-        data = _info(data)
+        data = corpusdata.hdlc_info(data)
     if data[:3] == LLC:
         data = data[3:]
     plain, _ = unwrap(data, 0, len(data), keyring(_keys(rec)), False)
@@ -188,14 +168,14 @@ def test_keys_are_matched_by_system_title(impl) -> None:
 
 
 def test_gbt_capture_first_frame_alone_is_a_segment(impl) -> None:
-    pieces = _hdlc_pieces(bytes.fromhex(RECS["lg-other-15"]["hex"]))
+    pieces = corpusdata.hdlc_pieces(bytes.fromhex(RECS["lg-other-15"]["hex"]))
     with pytest.raises(amsparse.SegmentedFrameError):
         impl.decode_frame(pieces[0], keys=_keys(RECS["lg-other-15"]))
 
 
 def test_gbt_capture_with_a_block_missing_or_repeated_is_rejected_whole(impl) -> None:
     rec = RECS["lg-other-15"]
-    infos = [_info(p) for p in _hdlc_pieces(bytes.fromhex(rec["hex"]))]
+    infos = [corpusdata.hdlc_info(p) for p in corpusdata.hdlc_pieces(bytes.fromhex(rec["hex"]))]
     blocks = [i[3:] if i[:3] == LLC else i for i in infos]
     for bad in (blocks[:2] + blocks[3:], blocks[:2] + blocks[1:], [blocks[1], blocks[0]] + blocks[2:],
                 blocks[:-1]):
@@ -382,7 +362,7 @@ def test_stream_gbt_message_equals_the_plain_apdu(impl) -> None:  # type: ignore
 
 def test_stream_rejects_a_gbt_message_with_a_missing_block_whole() -> None:
     gbt = RECS["lg-other-15"]
-    pieces = _hdlc_pieces(bytes.fromhex(gbt["hex"]))
+    pieces = corpusdata.hdlc_pieces(bytes.fromhex(gbt["hex"]))
     data = b"".join(pieces[:2] + pieces[3:])
     _, events = _stream("", data, keys=_keys(gbt))
     out = [e for e in events if not isinstance(e, amsparse.BytesDiscarded)]
