@@ -61,13 +61,26 @@ def _outcome(mod, raw):  # type: ignore[no-untyped-def]
         return (type(e).__name__, str(e))
 
 
+def _run_threads(work, n: int) -> None:  # type: ignore[no-untyped-def]
+    """``work(0)`` .. ``work(n - 1)`` on n threads at once, switching as often as
+    the interpreter allows (so the threads interleave inside the decoder)."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(s,)) for s in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+
+
 def test_threads_get_their_own_values() -> None:
     # each thread its own years: every frame brings a new hour, so the core calls
     # into Python in the middle of every frame and the threads interleave there
     per_thread = {s: _frames(2030 + 3 * s) for s in range(4)}
     want = {s: [_outcome(_decode_py, f) for f in fr] for s, fr in per_thread.items()}
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
     errors: list[str] = []
 
     def work(seed: int) -> None:
@@ -78,14 +91,7 @@ def test_threads_get_their_own_values() -> None:
                 errors.append(f"thread {seed}: frame {k} differs")
                 return
 
-    try:
-        threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _run_threads(work, 4)
     assert not errors, errors[:5]
     assert sum(1 for w in want[0] if not isinstance(w, tuple)) > 60  # a good share decodes
 
@@ -99,8 +105,6 @@ def test_one_decoder_shared_by_threads() -> None:
     want = {s: [_outcome(_decode_py, f) for f in fr] for s, fr in per_thread.items()}
     shared = decoder_class(_decode_c)()
     own = {s: decoder_class(_decode_c)() for s in range(4)}
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
     errors: list[str] = []
 
     def outcome(d, raw):  # type: ignore[no-untyped-def]
@@ -116,13 +120,6 @@ def test_one_decoder_shared_by_threads() -> None:
                     errors.append(f"thread {seed}: frame {k} differs")
                     return
 
-    try:
-        threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(old)
+    _run_threads(work, 4)
     assert not errors, errors[:5]
     assert shared.cache_info()["plans"] > 0 and shared.cache_info()["templates"] > 0
