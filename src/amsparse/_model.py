@@ -644,7 +644,7 @@ class Frame:
             self.profile_id, self.list_name, self.list_version, self.meter_id,
             self.meter_type, self.header_clock, self.header_time, self.invoke_id,
             self.address, self._names, self._obis, self._raws, self._scalers,
-            self._units, self._values, self.security, self._time,
+            self._units, self._values, self._time, self.security,
         )
 
     def __eq__(self, other: object) -> bool:
