@@ -103,6 +103,7 @@ def _broken_generic() -> amsparse.ProfileSet:
         "objects": {"list_version": {"obis": "1-1:0.2.129.255", "type": "string"}},
     })
     g.names = ("not_list_version",)
+    g.roles, g.role_at = {}, (None,)  # and no list_version role
     return amsparse.ProfileSet(list(amsparse.builtin_profiles()), g)
 
 
@@ -135,7 +136,7 @@ def test_f1_stream_survives_any_exception(stream) -> None:  # type: ignore[no-un
     assert events[2].frame.value("active_power_import") == 2222
     err = events[1].error
     assert type(err) is UnexpectedError and isinstance(err, DecodeError)
-    assert "ValueError" in str(err) and type(err.cause) is ValueError
+    assert "KeyError" in str(err) and type(err.cause) is KeyError  # generic.roles["list_version"]
     assert events[1].raw == F1_FRAME
     assert dec.buffered <= 1 and dec.frames_rejected == {"UnexpectedError": 1}  # a closing flag may wait
     # and it keeps working, frame by frame too
@@ -150,7 +151,7 @@ def test_f1_batch_survives_any_exception(batch) -> None:  # type: ignore[no-unty
         t = batch(source, ps)
         assert list(t.status) == [0, 9, 0]
         assert _batch.ERROR_CODES[9] == "UnexpectedError"
-        assert t.errors[1].startswith("UnexpectedError: unexpected ValueError")
+        assert t.errors[1].startswith("UnexpectedError: unexpected KeyError")
         assert list(t.columns["active_power_import"])[::2] == [1111.0, 2222.0]
 
 

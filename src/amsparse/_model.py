@@ -411,7 +411,7 @@ class Frame:
         "profile_id", "list_name", "list_version", "meter_id", "meter_type",
         "header_clock", "header_time", "invoke_id", "address",
         "_names", "_obis", "_raws", "_scalers", "_units", "_values", "_readings",
-        "security", "received",
+        "security", "received", "_time",
     )
 
     profile_id: str
@@ -432,6 +432,7 @@ class Frame:
     _readings: tuple[Reading, ...] | None
     security: Any
     received: _dt.datetime | None
+    _time: int  # index of the reading with the profile's meter_time role, -1 for none
 
     def __init__(
         self,
@@ -452,6 +453,7 @@ class Frame:
         values: tuple[Any, ...],
         security: Any = None,
         received: _dt.datetime | None = None,
+        meter_time_index: int | None = None,
     ) -> None:
         _set = object.__setattr__
         _set(self, "profile_id", profile_id)
@@ -472,6 +474,11 @@ class Frame:
         _set(self, "_readings", None)
         _set(self, "security", security)
         _set(self, "received", received)
+        if meter_time_index is None:  # not from a profile's role: the reading named meter_time
+            meter_time_index = names.index("meter_time") if "meter_time" in names else -1
+        elif not -1 <= meter_time_index < len(names):
+            raise ValueError(f"meter_time_index {meter_time_index} is not a reading index or -1")
+        _set(self, "_time", meter_time_index)
 
     # A decoded frame is a value: read-only, so it can hold no reference cycle
     # and the compiled core can keep it out of the cyclic GC (see _decode_c).
@@ -505,10 +512,11 @@ class Frame:
     def meter_time(self) -> _dt.datetime | None:
         """The meter clock element (list 3 and similar) as an aware datetime;
         ``None`` when the list has none (or the clock cannot be read as a
-        datetime).  Never the header time: see :attr:`timestamp`."""
-        try:
-            i = self._names.index("meter_time")
-        except ValueError:
+        datetime).  Never the header time: see :attr:`timestamp`.  The element
+        is the reading whose profile field has the ``meter_time`` role
+        (docs/profiles.md "Roles")."""
+        i = self._time
+        if i < 0:
             return None
         v = self._values[i]
         return v if isinstance(v, _dt.datetime) else None
@@ -636,7 +644,7 @@ class Frame:
             self.profile_id, self.list_name, self.list_version, self.meter_id,
             self.meter_type, self.header_clock, self.header_time, self.invoke_id,
             self.address, self._names, self._obis, self._raws, self._scalers,
-            self._units, self._values, self.security,
+            self._units, self._values, self._time, self.security,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -655,4 +663,4 @@ class Frame:
     def __reduce__(self) -> tuple[Any, ...]:  # picklable (multiprocessing back ends)
         return (Frame, self._key()[:9] + (self._names, self._obis, self._raws,
                                           self._scalers, self._units, self._values,
-                                          self.security, self.received))
+                                          self.security, self.received, self._time))

@@ -121,6 +121,7 @@ cdef str _P1_NO_CRC = "p1-no-crc"
 cdef str _N_VERSION = "p1_version"
 cdef str _N_VERSION_BE = "p1_version_be"
 cdef str _N_METER_ID = "meter_id"
+cdef str _N_METER_TIME = "meter_time"
 
 include "_frame_slots_c.pxi"   # _FRAME_SLOTS, _new_frame (shared with _decode_c.pyx)
 
@@ -680,4 +681,5 @@ def decode_telegram(data, profiles=None, *, profile=None, tz=None, keys=None, re
     return _new_frame((
         prof.id, _P1 if crc >= 0 else _P1_NO_CRC, version, meter_id, ident, None, None, crc, None,
         tuple(names), tuple(codes), tuple(raws), tuple(scalers), tuple(units), tuple(values), None,
+        names.index(_N_METER_TIME) if _N_METER_TIME in names else -1,  # P1 profiles have no roles
     ))

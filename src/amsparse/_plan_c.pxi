@@ -17,14 +17,6 @@ cdef class _Plan:
     cdef Py_ssize_t i_version, i_meter_id, i_meter_type, i_meter_time
 
 
-cdef Py_ssize_t _first(tuple names, str name):
-    cdef Py_ssize_t i
-    for i in range(len(names)):
-        if names[i] == name:
-            return i
-    return -1
-
-
 @cython.boundscheck(True)
 @cython.wraparound(True)
 cdef _Plan _build_plan(
@@ -45,8 +37,10 @@ cdef _Plan _build_plan(
     cdef int tag
     cdef tuple el
     cdef bint use_prof, prof_is_generic
-    cdef object p_names, p_kinds, p_scalers, p_units, p_obis, p_by_obis
-    cdef object g_names, g_kinds, g_scalers, g_units, g_obis, g_by_obis, g_by_cde
+    cdef object p_names, p_kinds, p_scalers, p_units, p_obis, p_by_obis, p_role_at
+    cdef object g_names, g_kinds, g_scalers, g_units, g_obis, g_by_obis, g_by_cde, g_role_at
+    cdef object role
+    cdef dict at_role
     cdef _Plan plan
 
     version = _list_version(layout, elements)
@@ -88,6 +82,7 @@ cdef _Plan _build_plan(
     p_units = prof.units
     p_obis = prof.obis
     p_by_obis = prof.by_obis
+    p_role_at = prof.role_at
     g_names = generic.names
     g_kinds = generic.kinds
     g_scalers = generic.scalers
@@ -95,6 +90,8 @@ cdef _Plan _build_plan(
     g_obis = generic.obis
     g_by_obis = generic.by_obis
     g_by_cde = generic.by_cde
+    g_role_at = generic.role_at
+    at_role = {}  # role -> index of the first reading whose field has it
     prof_is_generic = generic is prof
     nel = len(elements)
     for i in range(nel):
@@ -106,11 +103,11 @@ cdef _Plan _build_plan(
         use_prof = True
         if field_idx is not None:
             idx = field_idx[i]
-        elif obis < 0:
-            idx = p_names.index("list_version") if "list_version" in p_names else -1
+        elif obis < 0:  # a bare leading value: the list_version role names it
+            idx = prof.roles.get("list_version", -1)
             if idx < 0:
                 use_prof = False
-                idx = g_names.index("list_version")
+                idx = generic.roles["list_version"]
         else:
             idx = p_by_obis.get(obis, -1)
             if idx < 0:
@@ -126,6 +123,7 @@ cdef _Plan _build_plan(
                 d_unit = p_units[idx]
                 if obis < 0:
                     obis = p_obis[idx]
+                role = p_role_at[idx]
             else:
                 name = g_names[idx]
                 kind = g_kinds[idx]
@@ -133,6 +131,9 @@ cdef _Plan _build_plan(
                 d_unit = g_units[idx]
                 if obis < 0:
                     obis = g_obis[idx]
+                role = g_role_at[idx]
+            if role is not None and role not in at_role:
+                at_role[role] = len(names)
         else:
             name = _generic_name(obis)
             if tag == T_OCTETS and len(value) == 12 and (obis >> 8) & 0xFFFFFF == 0x010000:
@@ -167,10 +168,10 @@ cdef _Plan _build_plan(
     plan.d_units = units
     plan.fields = fields
     plan.defaults = defaults
-    plan.i_version = _first(plan.names, "list_version")
-    plan.i_meter_id = _first(plan.names, "meter_id")
-    plan.i_meter_type = _first(plan.names, "meter_type")
-    plan.i_meter_time = _first(plan.names, "meter_time")
+    plan.i_version = at_role.get("list_version", -1)
+    plan.i_meter_id = at_role.get("meter_id", -1)
+    plan.i_meter_type = at_role.get("meter_type", -1)
+    plan.i_meter_time = at_role.get("meter_time", -1)
     return plan
 
 
@@ -228,4 +229,5 @@ cdef object _build_frame(_Plan plan, object meter_type, object header, object zo
         units if type(units) is tuple else tuple(units),
         values if type(values) is tuple else tuple(values),
         None,
+        plan.i_meter_time,
     ))

@@ -76,17 +76,18 @@ def _resolve(
     kinds: list[int] = []
     defaults: list[bool] = []  # scaler came from the profile (overrides may apply)
     fields: list[int] = []  # profile field index or -1
+    at_role: dict[str, int] = {}  # role -> index of the first reading whose field has it
     for i, (obis, tag, value, f_scaler, f_unit) in enumerate(elements):
         if tag == T_NULL:
             continue  # null-data: nothing measured
         table = prof
         if field_idx is not None:
             idx = field_idx[i]
-        elif obis < 0:
-            idx = prof.names.index("list_version") if "list_version" in prof.names else -1
+        elif obis < 0:  # a bare leading value: the list_version role names it
+            idx = prof.roles.get("list_version", -1)
             if idx < 0:
                 table = generic
-                idx = generic.names.index("list_version")
+                idx = generic.roles["list_version"]
         else:
             idx = prof.by_obis.get(obis, -1)
             if idx < 0:
@@ -101,6 +102,9 @@ def _resolve(
             d_unit = table.units[idx]
             if obis < 0:
                 obis = table.obis[idx]
+            role = table.role_at[idx]
+            if role is not None and role not in at_role:
+                at_role[role] = len(names)
         else:
             name = _generic_name(obis)
             kind = KIND_DATETIME if tag == T_OCTETS and len(value) == 12 and (obis >> 8) & 0xFFFFFF == 0x010000 else (
@@ -149,11 +153,11 @@ def _resolve(
             scalers[j] = 0
             values.append(value)
 
-    def text(name: str) -> str | None:
-        try:
-            v = values[names.index(name)]
-        except ValueError:
+    def text(role: str) -> str | None:
+        i = at_role.get(role, -1)
+        if i < 0:
             return None
+        v = values[i]
         return v if isinstance(v, str) else None
 
     list_version = text("list_version")
@@ -188,4 +192,5 @@ def _resolve(
         tuple(scalers),
         tuple(units),
         tuple(values),
+        meter_time_index=at_role.get("meter_time", -1),
     )

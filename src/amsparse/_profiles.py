@@ -66,6 +66,17 @@ _KINDS = {"number": KIND_NUMBER, "string": KIND_STRING, "datetime": KIND_DATETIM
 
 _NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 
+# Roles: the fields the decoders give a meaning beyond a reading (docs/profiles.md
+# "Roles"), with the value kinds a field must have to take one.  A profile names
+# them per field (``role = "meter_id"``); a role no field declares goes to the
+# field of that name, if any (so profiles written before roles keep working).
+ROLES: dict[str, tuple[int, ...]] = {
+    "list_version": (KIND_STRING,),   # Frame.list_version; names a bare leading value
+    "meter_id": (KIND_STRING,),       # Frame.meter_id
+    "meter_type": (KIND_STRING,),     # Frame.meter_type; selects [[overrides]]
+    "meter_time": (KIND_DATETIME,),   # Frame.meter_time
+}
+
 
 class CompiledProfile:
     """A validated profile, compiled into the tables the decoders use.
@@ -79,7 +90,7 @@ class CompiledProfile:
         "id", "vendor", "description", "country", "timezone", "clock_policy", "layout",
         "list_versions", "hdlc_sources", "lists", "names", "obis", "units", "scalers",
         "kinds", "by_obis", "by_cde", "overrides", "source", "data",
-        "detect_obis", "detect_first", "detect_ldn", "list_types", "detect_pattern",
+        "detect_obis", "detect_first", "detect_ldn", "list_types", "detect_pattern", "roles", "role_at",
     )
 
     id: str
@@ -107,6 +118,8 @@ class CompiledProfile:
     detect_ldn: str | None             # detect.logical_device_name prefix (pushlist layout)
     list_types: dict[int, tuple[int, ...]]  # element count -> A-XDR tags (positional lists)
     detect_pattern: Any                # detect.first_value_pattern: re.Pattern or None
+    roles: dict[str, int]              # role -> field index (ROLES; declared or by field name)
+    role_at: tuple[str | None, ...]    # field index -> its role or None (the inverse of roles)
 
     def __repr__(self) -> str:
         return f"<CompiledProfile {self.id!r} ({self.vendor}) from {self.source}>"
@@ -239,13 +252,14 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
     kinds: list[int] = []
     by_obis: dict[int, int] = {}
     by_cde: dict[int, int] = {}
+    roles: dict[str, int] = {}
     for name, spec in objects.items():
         key = f"objects.{name}"
         if not isinstance(name, str) or not name or not set(name) <= _NAME_OK or name[0].isdigit():
             raise ProfileError("object names are snake_case identifiers", src, key)
         if not isinstance(spec, Mapping):
             raise ProfileError("must be a table", src, key)
-        _check_keys(spec, ("obis", "unit", "scaler", "type", "description"), src, key + ".")
+        _check_keys(spec, ("obis", "unit", "scaler", "type", "description", "role"), src, key + ".")
         code = -1
         if "obis" in spec:
             text = _req(spec, "obis", str, src, key + ".")
@@ -280,6 +294,17 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
             raise ProfileError(f"must be one of {sorted(_KINDS)}, got {kind_name!r}", src, key + ".type")
         _opt(spec, "description", str, "", src, key + ".")
         idx = len(names)
+        role = _opt(spec, "role", str, None, src, key + ".")
+        if role is not None:
+            if role not in ROLES:
+                raise ProfileError(f"unknown role {role!r} (roles: {', '.join(ROLES)})", src, key + ".role")
+            if role in roles:
+                raise ProfileError(f"role {role!r} is already given to {names[roles[role]]!r}", src, key + ".role")
+            if _KINDS[kind_name] not in ROLES[role]:
+                want = " or ".join(k for k, v in _KINDS.items() if v in ROLES[role])
+                raise ProfileError(f"role {role!r} needs a field of type {want!r}, not {kind_name!r}",
+                                   src, key + ".role")
+            roles[role] = idx
         names.append(name)
         obis.append(code)
         units.append(unit)
@@ -291,11 +316,21 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
             by_cde.setdefault(cde, idx)
     if not names:
         raise ProfileError("a profile needs at least one object", src, "objects")
+    by_name = {n: i for i, n in enumerate(names)}
     p.names, p.obis, p.units, p.scalers, p.kinds = (
         tuple(names), tuple(obis), tuple(units), tuple(scalers), tuple(kinds)
     )
     p.by_obis = by_obis
     p.by_cde = by_cde
+    declared = set(roles.values())
+    for role in ROLES:  # a role no field declares: the field of that name (as before roles)
+        if role not in roles and role in by_name and by_name[role] not in declared:
+            roles[role] = by_name[role]
+    p.roles = {r: roles[r] for r in ROLES if r in roles}
+    role_at: list[str | None] = [None] * len(names)
+    for role, i in p.roles.items():
+        role_at[i] = role
+    p.role_at = tuple(role_at)
 
     # -- lists ---------------------------------------------------------------------
     lists = _opt(data, "lists", list, [], src, "")
@@ -380,9 +415,9 @@ def _compile(data: Mapping[str, Any], source: str) -> CompiledProfile:
         # unknown OBIS codes from the generic table: it must be able to
         if p.layout != LAYOUT_OBIS:
             raise ProfileError("the 'generic' profile must have layout = \"obis\"", src, "layout")
-        if "list_version" not in p.names:
+        if "list_version" not in p.roles:
             raise ProfileError(
-                "the 'generic' profile must define a list_version object (it names a "
+                "the 'generic' profile must give the list_version role to an object (it names a "
                 "bare leading value)", src, "objects.list_version",
             )
     return p

@@ -4,8 +4,8 @@
 
 cdef extern from *:
     """
-    /* Global caches shared by all threads (the object path's frame templates,
-       the clock offsets per hour).  With the GIL the core never releases it
+    /* Caches threads may share (a decoder's frame templates, the process-wide
+       clock offsets per hour).  With the GIL the core never releases it
        while one of them is half updated, so these are no-ops; free-threaded
        builds take a PyMutex around each lookup and each store (never around a
        call into Python). */
