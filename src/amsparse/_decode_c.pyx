@@ -226,4 +226,5 @@ include "_writer_base_c.pxi"
 include "_writer_c.pxi"
 
 
+include "_nogil_frame_c.pxi"
 include "_threads_c.pxi"
