@@ -102,7 +102,7 @@ LAYER = {
     # A-XDR: the checked reads and the value reader (the twin's _cursor_c/_value_c)
     "_axdr": AXDR, "_cursor_py": AXDR, "_value_py": AXDR,
     # layouts, plans and frames: elements to named, scaled readings (the twin's _layout_c/_plan_c)
-    "_layout_py": PLANS, "_plan_py": PLANS, "_pushlist_py": PLANS,
+    "_layout_py": PLANS, "_plan_py": PLANS, "_pushlist_py": PLANS, "_compact": PLANS,
     # the APDU: data-notification header and body (the twin's _apdu_c)
     "_apdu_py": APDU,
     # framing and APDU wrappers: HDLC (frame -> APDU), scanner, M-Bus, block transfer, ciphering

@@ -52,11 +52,6 @@ def _expected_error(r: dict[str, Any]) -> type[DecodeError] | None:
         return BlockTransferError            # lg-other-05: incomplete GBT message
     if "the continuation frame is not published" in notes:
         return SegmentedFrameError           # isk-other-01: first HDLC segment only
-    if r["id"] == "sag-other-02":
-        # Sagemcom XT211 (CZ): {untagged class id, OBIS, attribute} descriptors
-        # written without A-XDR tags before each value: not A-XDR, not read
-        # (docs/profiles.md, "Lists amsparse does not read")
-        return ApduError
     if r.get("encrypted") and not r.get("key_hex"):
         return KeyRequiredError
     if "ciphertext has been replaced by the decrypted plaintext" in notes:
@@ -139,6 +134,8 @@ PROFILE = {
     "kfm-other-02": ("generic", None),
     "kfm-other-05": ("generic", None),
     "ener-other-01": ("generic", None),
+    # bare {class id, OBIS, attribute} descriptors, rewritten by _compact
+    "sag-other-02": ("sagemcom-xt211-cz", "xt211"),
 }
 
 
@@ -189,6 +186,45 @@ def test_kfm_other_05_as_dlms_parser_asserted(impl: Any) -> None:
     for code, value in exp.items():
         got = by_obis[code]
         assert got == (pytest.approx(value) if isinstance(value, float) else value), code
+
+
+def test_sag_other_02_as_dlms_parser_asserted(impl: Any) -> None:
+    """Sagemcom XT211 (CZ): every value the source asserts, by OBIS code."""
+    exp = BY_ID["sag-other-02"]["expected"]
+    f = _frame(impl, "sag-other-02")
+    by_obis = {str(r.obis): r.value for r in f.readings if r.obis is not None}
+    assert len(exp) == 22 and len(f.readings) == 22
+    for code, value in exp.items():
+        got = by_obis[code]
+        assert type(got) is type(value) if isinstance(value, str) else isinstance(got, int), code
+        assert got == value, code
+    assert f.values()["tariff"] == "T2" and f.values()["active_energy_import"] == 4913794
+
+
+def _xt211_error(impl: Any, data: bytes) -> tuple[str, int | None]:
+    with pytest.raises(ApduError) as e:
+        impl.decode_apdu(data)
+    return str(e.value), e.value.offset
+
+
+def test_sag_other_02_altered_keeps_the_a_xdr_error(both: Any) -> None:
+    """A body that is not exactly the XT211 shape raises the A-XDR reader's own
+    error (message and offset), in both backends."""
+    data = bytes.fromhex(BY_ID["sag-other-02"]["hex"])
+    bare = ("unknown or unsupported A-XDR tag 0x60", 18)  # 3rd byte of the first bare OBIS
+    i = data.index(bytes.fromhex("020200030100010800ff"))  # the 1-0:1.8.0.255 entry
+    for bad in [
+        data[:-1],                                   # last value truncated
+        data + b"\x00",                             # a byte after the last value
+        data[:i] + data[i + 1 :],                    # an entry without its 02 02 header
+        data[:i + 11] + b"\x02" + data[i + 12 :],   # a structure as an entry value
+        data[:11] + b"\x17" + data[12:],             # 23 entries announced, 22 sent
+    ]:
+        for impl in both:
+            assert _xt211_error(impl, bad) == bare, bad.hex()
+    short = data[:6] + bytes.fromhex("020216010116")  # the header of the shape, no entries
+    assert _xt211_error(both[0], short) == _xt211_error(both[1], short)
+    assert _xt211_error(both[0], short)[0].startswith("22 elements announced")
 
 
 def test_voltages_plausible(impl: Any) -> None:

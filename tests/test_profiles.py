@@ -54,6 +54,7 @@ SHIPPED = {
     "iskraemeco-am550-si": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Ljubljana"),
     "iskraemeco-am550-si-energy": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Ljubljana"),
     "iskraemeco-ie5-hr": ("Iskraemeco", LAYOUT_POSITIONAL, CLOCK_DEVIATION, "Europe/Zagreb"),
+    "sagemcom-xt211-cz": ("Sagemcom", LAYOUT_OBIS, CLOCK_DEVIATION, "Europe/Prague"),
 }
 
 

@@ -29,7 +29,8 @@ cdef object _decode_info(
     cdef object key, sig
     cdef _Plan plan
     cdef _Template t
-    cdef Py_ssize_t hdr_off = -1
+    cdef Py_ssize_t hdr_off = -1, cpos
+    cdef object compact
     cdef object profiles = dc.ps, profile = dc.prof, tz = dc.tz
     if llc:
         if end - pos < 3 or d[pos] != 0xE6 or d[pos + 1] != 0xE7 or d[pos + 2] != 0x00:
@@ -103,7 +104,16 @@ cdef object _decode_info(
                         t.texts = [None] * len(plan.names)
                         dc.templates.put(fkey, t)
                     return _finish_fast(plan, d, nodes, els, nel, header, invoke_id, address)
-    body = _read_value(d, &pos, end, 0)
+    try:
+        body = _read_value(d, &pos, end, 0)
+    except ApduError:
+        compact = _translate_compact(buf[body_pos:end])  # bare descriptors (XT211), else the error
+        if compact is None:
+            raise
+        cpos = 0
+        body = _read_value(<const unsigned char*>PyBytes_AS_STRING(compact), &cpos,
+                           PyBytes_GET_SIZE(compact), 0)
+        pos = end
     if pos != end:
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
     btag = (<tuple>body)[0]

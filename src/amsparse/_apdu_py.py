@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._compact import translate
 from ._cursor_py import _need
 from ._errors import (
     ApduError,
@@ -77,7 +78,14 @@ def _decode_info(
     else:
         raise ApduError(f"bad date-time field 0x{marker:02X} (expected 00, 0C or 09 0C)", pos)
     body_pos = pos
-    btag, bval, pos = _read_value(data, pos, end, 0)
+    try:
+        btag, bval, pos = _read_value(data, pos, end, 0)
+    except ApduError:
+        compact = translate(bytes(data[body_pos:end]))  # bare descriptors (XT211), else the error
+        if compact is None:
+            raise
+        btag, bval, pos = _read_value(compact, 0, len(compact), 0)
+        pos = end
     if pos != end:
         raise ApduError(f"{end - pos} bytes after the notification body", pos)
     fl = flatten_pushlist(btag, bval)

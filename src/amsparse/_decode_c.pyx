@@ -43,6 +43,7 @@ from ._model import Frame, freeze as _freeze  # no-cython-lint (Frame: used by i
 from ._options import MAX_APDU_INPUT as _MAX_APDU_INPUT
 from ._transport import decode_mbus as _decode_mbus, decode_wrapped as _decode_wrapped
 from ._spec import MAX_DEPTH as _SPEC_MAX_DEPTH
+from ._compact import translate as _translate_compact
 from ._profiles import (
     KIND_BYTES as _P_KIND_BYTES,
     KIND_DATETIME as _P_KIND_DATETIME,
