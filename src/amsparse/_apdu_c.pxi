@@ -142,10 +142,12 @@ cdef inline bint _wrapped_tag(int tag) noexcept:
     return tag == 0xDB or tag == 0xDC or tag == 0xE0
 
 
-cdef object _decode_hdlc(bytes buf, DecoderCore dc, object keys=None, bint require_auth=False):
+cdef object _decode_hdlc(bytes buf, DecoderCore dc, object keys=None, bint require_auth=False,
+                         bint check=True):
+    # check=False: HCS and FCS already checked by the stream scanner (decode_run)
     cdef Hdlc h
     cdef const unsigned char* d = <const unsigned char*>PyBytes_AS_STRING(buf)
-    _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h)
+    _parse_hdlc(d, PyBytes_GET_SIZE(buf), &h, check)
     if h.segmented:
         raise SegmentedFrameError(
             "frame has the HDLC segmentation bit set; it is one piece of a longer APDU", 1

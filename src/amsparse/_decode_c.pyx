@@ -162,7 +162,8 @@ def decode_run(buf, list items, Py_ssize_t i, DecoderCore dc, event_cls, list ev
     handles the item that stopped the run (discarded bytes, a rejected
     candidate, a segment) the ordinary way.  ``keys`` / ``require_auth``:
     ciphered frames are decrypted here too (the stream passes them when no
-    replay guard needs to see each frame).
+    replay guard needs to see each frame).  The items must be the stream
+    scanner's for ``buf``: its HCS and FCS checks are not repeated here.
     """
     cdef const unsigned char[::1] view
     cdef const unsigned char* base
@@ -187,7 +188,7 @@ def decode_run(buf, list items, Py_ssize_t i, DecoderCore dc, event_cls, list ev
             shared += 1
         raw = PyBytes_FromStringAndSize(<const char*>(base + start), stop - start)
         try:
-            frame = _decode_hdlc(raw, dc, keys, require_auth)
+            frame = _decode_hdlc(raw, dc, keys, require_auth, False)  # the scanner checked HCS and FCS
         except Exception as e:  # any failure is this frame's rejection (reject() wraps it)
             reject(events, raw, e)
         else:
