@@ -199,7 +199,12 @@ def flatten_pushlist(tag: int, val: Any) -> tuple[int, list] | None:  # type: ig
     out = _triples(val)
     if out is not None:
         return LAYOUT_OBIS, out
-    return flatten_more(tag, val)
+    # flatten_more's remaining shape (it would try _self_describing again, for the
+    # compiled backend whose own reader knows only the four-element form)
+    out = _named_structs(val)
+    if out is not None:
+        return LAYOUT_OBIS, out
+    return None
 
 
 # --------------------------------------------------------------------------- shared
