@@ -626,7 +626,7 @@ def _decode_batch(
             return _decode_framed(buf, dc, max_frame_size, writer, framing)
         if impl.p1_start(buf) >= 0 or (keys is not None and b"\xdb\x08" in buf):
             # P1 telegrams (or, with keys, ciphered ones) in the capture: the stream path
-            return _decode_stream(buf, dc, max_frame_size, writer, table, impl)
+            return _decode_stream(buf, dc, max_frame_size, writer, impl)
         # scan a window at a time: the scanner's item list stays small
         pos, shared, n = 0, False, len(buf)
         _hdlc_error = HdlcErrors()  # rejects cost a bounded FCS each (issue 11, F6)
@@ -711,49 +711,22 @@ _P1_START = re.compile(rb"/[A-Za-z]{3}")
 _P1_FIRST = (b"/", b"\xdb")
 
 
-def _decode_stream(buf: bytes, dc: Any, max_frame_size: int,
-                   writer: Any, table: FrameTable, impl: Any) -> FrameTable:
+def _decode_stream(buf: bytes, dc: Any, max_frame_size: int, writer: Any, impl: Any) -> FrameTable:
     """A capture with P1 telegrams: the scanning path of _decode_batch, with the
     bytes the HDLC scanner skips handed to the stream's TelegramHunter (so
     telegrams are found exactly as StreamDecoder finds them; HDLC frames are
-    still decoded one by one, as in the path without telegrams)."""
-    from ._p1_stream import TelegramHunter
-    from ._stream import HdlcErrors, _scan
-
-    p1 = _p1_for(impl)
-    tz, keys, require_authentication = dc.tz, dc.keys, dc.require_authentication
-    discarded = [0]
-    add_frame, add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
-
-    def count(_events: Any, data: bytes) -> None:
-        discarded[0] += len(data)
-
-    hunter = TelegramHunter(
-        16384, lambda raw: p1.decode_telegram(raw, tz=tz, keys=keys, require_authentication=require_authentication),
-        lambda _e, frame, _raw: add_frame(frame), lambda _e, _raw, err: add_error(err), count,
-        ciphered=keys is not None,
-    )
-    none: list[Any] = []
+    still decoded one by one, as in the path without telegrams): the windows
+    of :class:`_P1Window` into one writer."""
+    p1 = _P1Window(dc, impl)
     pos, shared, n = 0, False, len(buf)
-    _hdlc_error = HdlcErrors()
     while True:
         stop_at = min(n, pos + max(_CHUNK, 2 * max_frame_size))
         final = stop_at == n
-        items, pos, shared, _need_ = _scan(buf, pos, stop_at, max_frame_size, shared, final)
-        for kind, start, stop, _aux in items:
-            if kind == 0:
-                hunter.feed(none, buf[start:stop])
-                continue
-            hunter.interrupt(none)
-            if kind == 1:
-                add_raw(buf[start:stop])
-            else:
-                add_error(_hdlc_error(buf, start))
+        pos, shared = p1.add(writer, buf, pos, stop_at, shared, final, max_frame_size)
         if final:
-            hunter.flush(none)
             break
-    table = writer.finish()
-    table.bytes_discarded += discarded[0]
+    table: FrameTable = writer.finish()
+    table.bytes_discarded += p1.discarded
     return table
 
 
@@ -948,10 +921,10 @@ class _P1Window:
         self._hdlc_error = HdlcErrors()
         self._add_frame: Any = None
         self._add_error: Any = None
-        self._discarded = 0
+        self.discarded = 0  # bytes the hunter skipped since it was last reset
 
         def count(_events: Any, data: bytes) -> None:
-            self._discarded += len(data)
+            self.discarded += len(data)
 
         self.hunter = TelegramHunter(
             16384, lambda raw: p1.decode_telegram(raw, tz=tz, keys=keys, require_authentication=require_authentication),
@@ -959,18 +932,15 @@ class _P1Window:
             ciphered=keys is not None,
         )
 
-    def window(self, buf: bytes, start: int, end: int, shared: bool, final: bool,
-               max_frame_size: int = 2050) -> tuple[FrameTable, int, bool]:
-        """Like :func:`_decode_window` (same arguments and result)."""
+    def add(self, writer: Any, buf: bytes, start: int, end: int, shared: bool, final: bool,
+            max_frame_size: int) -> tuple[int, bool]:
+        """Scan ``buf[start:end]`` into ``writer``: HDLC frames as decode_batch
+        decodes them, the bytes the scanner skips to the telegram hunter (its
+        bytes skipped counted in ``discarded``).  Returns ``(resume, shared)``."""
         from ._select import scan_for
 
-        dc = self.dc
-        table = FrameTable()
-        table._schema = tuple(reading_columns(dc.profiles, dc.profile))
-        writer = self.impl.TableWriter(table, dc, MAX_COLUMNS, dc.keys, dc.require_authentication)
         self._add_frame, self._add_error, add_raw = writer.add_frame, writer.add_error, writer.add_raw
         none: list[Any] = []
-        self._discarded = 0
         items, resume, shared, _need = scan_for(self.impl).scan(buf, start, end, max_frame_size, shared, final)
         for kind, s, e, _aux in items:
             if kind == 0:
@@ -983,9 +953,20 @@ class _P1Window:
                 self._add_error(self._hdlc_error(buf, s))
         if final:
             self.hunter.flush(none)
+        return resume, bool(shared)
+
+    def window(self, buf: bytes, start: int, end: int, shared: bool, final: bool,
+               max_frame_size: int = 2050) -> tuple[FrameTable, int, bool]:
+        """Like :func:`_decode_window` (same arguments and result)."""
+        dc = self.dc
+        table = FrameTable()
+        table._schema = tuple(reading_columns(dc.profiles, dc.profile))
+        writer = self.impl.TableWriter(table, dc, MAX_COLUMNS, dc.keys, dc.require_authentication)
+        self.discarded = 0
+        resume, shared = self.add(writer, buf, start, end, shared, final, max_frame_size)
         done: FrameTable = writer.finish()
-        done.bytes_discarded += self._discarded
-        return done, resume, bool(shared)
+        done.bytes_discarded += self.discarded
+        return done, resume, shared
 
 
 def _decode_window(
